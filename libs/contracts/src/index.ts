@@ -1,0 +1,6 @@
+export * from './common';
+export * from './ticket-events';
+export * from './user-events';
+export * from './topics';
+export * from './validation';
+export * from './asyncapi';

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { IsoTimestamp, StatusCategory, TicketPriority, TicketStatus, TicketType, ZendeskId } from './common';
+
+/**
+ * The ticket as Zendesk described it at the moment of the event, normalised from a webhook `detail`
+ * (string ids, UPPERCASE enums), a trigger body, or a REST/incremental-export ticket (integer ids, lowercase).
+ */
+export const TicketSnapshot = z
+  .object({
+    id: ZendeskId,
+    subject: z.string().nullable(),
+    status: TicketStatus,
+    statusCategory: StatusCategory.nullable().describe('null only for deleted tickets'),
+    customStatusId: ZendeskId.nullable(),
+    priority: TicketPriority.nullable(),
+    type: TicketType.nullable(),
+    requesterId: ZendeskId.nullable(),
+    requesterEmail: z
+      .string()
+      .nullable()
+      .describe('present when the source carried it (trigger webhooks, sideloaded users); event webhooks lack it'),
+    assigneeId: ZendeskId.nullable(),
+    groupId: ZendeskId.nullable(),
+    organizationId: ZendeskId.nullable(),
+    tags: z.array(z.string()),
+    createdAt: IsoTimestamp,
+    updatedAt: IsoTimestamp,
+  })
+  .meta({ id: 'TicketSnapshot' });
+export type TicketSnapshot = z.infer<typeof TicketSnapshot>;
+
+export const TicketEventSource = z.enum(['zendesk-event-webhook', 'zendesk-trigger-webhook', 'reconciliation']);
+
+const ticketEventBase = {
+  schemaVersion: z.literal(1),
+  eventId: z
+    .string()
+    .min(1)
+    .describe('unique per change: the Zendesk event id for event webhooks, derived otherwise; the deduplication key'),
+  source: TicketEventSource,
+  occurredAt: IsoTimestamp.describe('when Zendesk says the change happened'),
+  ticketId: ZendeskId.describe('also the Kafka key, so every change of one ticket is in one partition, in order'),
+  sequenceId: z.string().nullable().describe('Zendesk meta.sequence.id: events of one ticket update share it'),
+  ticket: TicketSnapshot,
+};
+
+const change = <T extends z.ZodType>(value: T) => z.object({ previous: value.nullable(), current: value.nullable() });
+
+export const TicketCreated = z
+  .object({ ...ticketEventBase, type: z.literal('ticket.created') })
+  .meta({ id: 'TicketCreated', description: 'A ticket was created.' });
+export const TicketStatusChanged = z
+  .object({ ...ticketEventBase, type: z.literal('ticket.status_changed'), change: change(TicketStatus) })
+  .meta({ id: 'TicketStatusChanged', description: 'A ticket moved from one status to another.' });
+export const TicketUpdated = z
+  .object({
+    ...ticketEventBase,
+    type: z.literal('ticket.updated'),
+    field: z.string().describe('which Zendesk field changed, e.g. priority, subject, agent_assignment'),
+  })
+  .meta({ id: 'TicketUpdated', description: 'A field other than status changed; the snapshot holds the new state.' });
+export const TicketSoftDeleted = z
+  .object({ ...ticketEventBase, type: z.literal('ticket.soft_deleted') })
+  .meta({ id: 'TicketSoftDeleted', description: 'Moved to deleted tickets; can still be undeleted.' });
+export const TicketPermanentlyDeleted = z
+  .object({ ...ticketEventBase, type: z.literal('ticket.permanently_deleted') })
+  .meta({ id: 'TicketPermanentlyDeleted', description: 'Gone for good; projections drop it.' });
+export const TicketUndeleted = z
+  .object({ ...ticketEventBase, type: z.literal('ticket.undeleted') })
+  .meta({ id: 'TicketUndeleted', description: 'Restored from deleted tickets.' });
+export const TicketMerged = z
+  .object({
+    ...ticketEventBase,
+    type: z.literal('ticket.merged'),
+    mergedIntoTicketId: ZendeskId.nullable(),
+  })
+  .meta({ id: 'TicketMerged', description: 'Merged into another ticket (and closed).' });
+export const TicketMarkedAsSpam = z
+  .object({ ...ticketEventBase, type: z.literal('ticket.marked_as_spam') })
+  .meta({ id: 'TicketMarkedAsSpam', description: 'Marked as spam; Zendesk deletes it.' });
+export const TicketReconciled = z
+  .object({ ...ticketEventBase, type: z.literal('ticket.reconciled') })
+  .meta({
+    id: 'TicketReconciled',
+    description: "The ticket's state as read from Zendesk's incremental export, correcting missed or wrong webhooks.",
+  });
+
+export const TicketEvent = z
+  .discriminatedUnion('type', [
+    TicketCreated,
+    TicketStatusChanged,
+    TicketUpdated,
+    TicketSoftDeleted,
+    TicketPermanentlyDeleted,
+    TicketUndeleted,
+    TicketMerged,
+    TicketMarkedAsSpam,
+    TicketReconciled,
+  ])
+  .meta({ id: 'TicketEvent' });
+export type TicketEvent = z.infer<typeof TicketEvent>;
+export type TicketEventType = TicketEvent['type'];

@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+import { TicketEvent } from './ticket-events';
+import { UserEvent } from './user-events';
+
+export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  /** What the Kafka key holds; ordering holds per key. */
+  key: string;
+  schema: S;
+  partitions: number;
+  /** Broker-side topic configs, applied when the project creates the topic. */
+  configs: Record<string, string>;
+}
+
+const defineTopic = <S extends z.ZodType>(topic: TopicDefinition<S>) => topic;
+
+const RETAIN_7_DAYS = { 'cleanup.policy': 'delete', 'retention.ms': String(7 * 24 * 3600 * 1000) };
+
+export const Topics = {
+  ticketEvents: defineTopic({
+    name: 'ticket.events.v1',
+    description:
+      'Every change to a Zendesk ticket, from webhooks and from reconciliation against the incremental export.',
+    key: 'Zendesk ticket id (decimal string)',
+    schema: TicketEvent,
+    partitions: 6,
+    configs: { ...RETAIN_7_DAYS, 'min.insync.replicas': '1' },
+  }),
+  userEvents: defineTopic({
+    name: 'user.events.v1',
+    description: "The company's users as they are created, changed and removed; compacted to the latest per user.",
+    key: "company user id",
+    schema: UserEvent,
+    partitions: 6,
+    configs: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
+  }),
+} as const;
+
+export type TopicName = (typeof Topics)[keyof typeof Topics]['name'];
+
+/** Dead letters of topic T go to `${T}.dlq`, keeping key, value and the headers below. */
+export const deadLetterTopicOf = (topic: string) => `${topic}.dlq`;
+
+export const DeadLetterDefaults = { partitions: 1, configs: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * 24 * 3600 * 1000) } };
+
+export const Headers = {
+  /** The event's `type`, so consumers can route without parsing. */
+  eventType: 'event-type',
+  schemaVersion: 'schema-version',
+  /** W3C trace context (https://www.w3.org/TR/trace-context/). */
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+  /** Set on dead letters. */
+  dlqReason: 'dlq-reason',
+  dlqError: 'dlq-error',
+  dlqOriginalTopic: 'dlq-original-topic',
+  dlqOriginalPartition: 'dlq-original-partition',
+  dlqOriginalOffset: 'dlq-original-offset',
+  dlqConsumerGroup: 'dlq-consumer-group',
+  dlqFailedAt: 'dlq-failed-at',
+} as const;
+
+/** Why a message was dead-lettered (value of the dlq-reason header). */
+export const DeadLetterReason = {
+  invalidJson: 'invalid-json',
+  schemaViolation: 'schema-violation',
+  processingFailed: 'processing-failed',
+} as const;
+export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetterReason];

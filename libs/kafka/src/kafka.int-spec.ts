@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { Admin, Kafka } from 'kafkajs';
+import { DeadLetterReason, Headers, Topics, deadLetterTopicOf, type UserEvent } from '@ticketflow/contracts';
+import { createTestTopic, eventually, testKafka, uniqueSuffix } from '@ticketflow/testing';
+import { EventProducer } from './producer';
+import { runEventConsumer, type ConsumedEvent, type RunningConsumer } from './consumer';
+import { ensureTopics } from './topics';
+
+// Against the real broker the harness started (or KAFKA_BROKERS): the proof that kafkajs 2.2.4 speaks to it.
+describe('kafka lib against a real broker', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: EventProducer;
+  const running: RunningConsumer[] = [];
+
+  beforeAll(async () => {
+    kafka = testKafka('kafka-int-spec');
+    admin = kafka.admin();
+    await admin.connect();
+    producer = new EventProducer(kafka);
+    await producer.connect();
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((consumer) => consumer.stop()));
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+
+  const upserted = (userId: string, email = `${userId}@example.com`): UserEvent => ({
+    schemaVersion: 1,
+    type: 'user.upserted',
+    eventId: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    userId,
+    email,
+  });
+
+  it('creates topics with the declared partitions and a compacted cleanup policy', async () => {
+    const topic = await createTestTopic(admin, Topics.userEvents);
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic.name] });
+    expect(topics[0]!.partitions).toHaveLength(Topics.userEvents.partitions);
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2 /* TOPIC */, name: topic.name, configNames: ['cleanup.policy'] }],
+    });
+    expect(resources[0]!.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue).toBe('compact');
+    // Declaring more partitions than a topic has is refused rather than silently re-keying.
+    await expect(ensureTopics(admin, [{ ...topic, partitions: topic.partitions + 1 }])).rejects.toThrow(/partitions/);
+  });
+
+  it('produces idempotently, consumes in a group in per-key order and commits offsets', async () => {
+    const topic = await createTestTopic(admin, Topics.userEvents);
+    const groupId = `group-${uniqueSuffix()}`;
+    const events = Array.from({ length: 30 }, (_, i) => upserted(`user-${i % 3}`, `v${i}@example.com`));
+    await producer.publish(topic, events.map((value) => ({ key: value.userId, value })));
+
+    const seen: ConsumedEvent<UserEvent>[] = [];
+    running.push(
+      await runEventConsumer({ kafka, groupId, topic, deadLetters: producer, handle: async (event) => void seen.push(event) }),
+    );
+    await eventually(() => (seen.length === events.length ? true : undefined));
+
+    for (const userId of ['user-0', 'user-1', 'user-2']) {
+      const sent = events.filter((e) => e.userId === userId).map((e) => e.eventId);
+      expect(seen.filter((e) => e.key === userId).map((e) => e.value.eventId)).toEqual(sent);
+    }
+    expect(seen[0]!.headers[Headers.eventType]?.toString()).toBe('user.upserted');
+
+    // Committed offsets cover everything consumed: a new member of the group starts after them.
+    const committed = await eventually(async () => {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic.name] });
+      const total = offsets!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+      return total === events.length ? total : undefined;
+    });
+    expect(committed).toBe(events.length);
+  });
+
+  it('retries a failing handler a bounded number of times, then dead-letters with a reason and moves on', async () => {
+    const topic = await createTestTopic(admin, Topics.userEvents);
+    const groupId = `group-${uniqueSuffix()}`;
+    const poison = upserted('poison');
+    const good = upserted('poison'); // same key: the partition must move past the poison message
+    await producer.publish(topic, [poison, good].map((value) => ({ key: value.userId, value })));
+    // Raw bytes that are not JSON at all.
+    await producer.sendRaw(topic.name, [{ key: 'poison', value: '{not json', headers: {} }]);
+
+    let attempts = 0;
+    const handled: string[] = [];
+    running.push(
+      await runEventConsumer({
+        kafka,
+        groupId,
+        topic,
+        deadLetters: producer,
+        retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 20 },
+        handle: async ({ value }) => {
+          if (value.eventId === poison.eventId) {
+            attempts++;
+            throw new Error('database says no');
+          }
+          handled.push(value.eventId);
+        },
+      }),
+    );
+    await eventually(() => (handled.includes(good.eventId) ? true : undefined));
+    expect(attempts).toBe(3);
+
+    const dead: { reason?: string; error?: string; offset?: string }[] = [];
+    const dlqReader = kafka.consumer({ groupId: `dlq-${uniqueSuffix()}` });
+    await dlqReader.connect();
+    await dlqReader.subscribe({ topic: deadLetterTopicOf(topic.name), fromBeginning: true });
+    await dlqReader.run({
+      eachMessage: async ({ message }) =>
+        void dead.push({
+          reason: message.headers?.[Headers.dlqReason]?.toString(),
+          error: message.headers?.[Headers.dlqError]?.toString(),
+          offset: message.headers?.[Headers.dlqOriginalOffset]?.toString(),
+        }),
+    });
+    await eventually(() => (dead.length === 2 ? true : undefined));
+    await dlqReader.disconnect();
+
+    expect(dead.map((d) => d.reason).sort()).toEqual([DeadLetterReason.invalidJson, DeadLetterReason.processingFailed].sort());
+    expect(dead.find((d) => d.reason === DeadLetterReason.processingFailed)?.error).toContain('database says no');
+  });
+});

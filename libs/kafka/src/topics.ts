@@ -1,0 +1,44 @@
+import type { Admin } from 'kafkajs';
+import { DeadLetterDefaults, deadLetterTopicOf } from '@ticketflow/contracts';
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  configs: Record<string, string>;
+}
+
+/** The topic and its dead-letter topic, as the project creates them. */
+export function withDeadLetter(topic: TopicSpec): TopicSpec[] {
+  return [topic, { name: deadLetterTopicOf(topic.name), ...DeadLetterDefaults }];
+}
+
+/**
+ * Creates missing topics with explicit partitions and configs (auto-creation is off on our brokers).
+ * Existing topics are left as they are, except that fewer partitions than declared is an error: keys would
+ * hash differently than the project assumes.
+ */
+export async function ensureTopics(admin: Admin, topics: TopicSpec[], replicationFactor = 1): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic.name));
+  if (missing.length) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic: topic.name,
+        numPartitions: topic.partitions,
+        replicationFactor,
+        configEntries: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+  const present = topics.filter((topic) => existing.has(topic.name));
+  if (present.length) {
+    const { topics: metadata } = await admin.fetchTopicMetadata({ topics: present.map((topic) => topic.name) });
+    for (const topic of present) {
+      const found = metadata.find((m) => m.name === topic.name);
+      if (found && found.partitions.length < topic.partitions) {
+        throw new Error(`topic ${topic.name} has ${found.partitions.length} partitions, expected ${topic.partitions}`);
+      }
+    }
+  }
+}

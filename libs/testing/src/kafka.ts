@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import type { Admin, Kafka } from 'kafkajs';
+import { brokersFromEnv, createKafka, ensureTopics, withDeadLetter } from '@ticketflow/kafka';
+import type { TopicDefinition } from '@ticketflow/contracts';
+
+export const testKafka = (clientId = 'test'): Kafka => createKafka({ brokers: brokersFromEnv(), clientId });
+
+/** A unique suffix so each test has its own topics and consumer groups on the shared broker. */
+export const uniqueSuffix = () => randomUUID().slice(0, 8);
+
+/** The contract's topic under a test-unique name (and its dead-letter topic), created on the broker. */
+export async function createTestTopic<T extends TopicDefinition>(admin: Admin, topic: T, suffix = uniqueSuffix()): Promise<T> {
+  const own = { ...topic, name: `${topic.name}.test-${suffix}` };
+  await ensureTopics(admin, withDeadLetter(own));
+  return own;
+}
+
+/** Polls until the check returns a value other than undefined, or fails after the timeout. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw lastError ?? new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
