@@ -13,7 +13,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/scripts/**/*.ts', 'bench/**/*.ts', 'libs/testing/**/*.ts', '**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+    files: [
+      '**/scripts/**/*.ts',
+      'bench/**/*.ts',
+      'libs/testing/**/*.ts',
+      '**/*.spec.ts',
+      '**/*.int-spec.ts',
+      '**/*.e2e-spec.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -18,7 +18,12 @@ export const EnvFields = {
   kafkaBrokers: z
     .string()
     .min(1, 'comma-separated host:port list')
-    .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    ),
   databaseUrl: z.url({ protocol: /^postgres(ql)?$/, error: 'a postgres:// URL' }),
   port: (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
@@ -26,6 +31,11 @@ export const EnvFields = {
   secretList: z
     .string()
     .min(1)
-    .transform((value) => value.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().min(8, 'each secret at least 8 characters')).min(1)),
 };

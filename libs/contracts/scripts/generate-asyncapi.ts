@@ -11,15 +11,24 @@ const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).ver
 const files = new Map<string, string>();
 files.set('asyncapi.json', JSON.stringify(asyncApiDocument(version), null, 2) + '\n');
 for (const [id, schema] of Object.entries(jsonSchemas())) {
-  files.set(`schemas/${id}.schema.json`, JSON.stringify({ $id: `${id}.schema.json`, ...schema }, null, 2) + '\n');
+  files.set(
+    `schemas/${id}.schema.json`,
+    JSON.stringify({ $id: `${id}.schema.json`, ...schema }, null, 2) + '\n',
+  );
 }
 
 if (process.argv.includes('--check')) {
-  const existing = existsSync(join(outDir, 'schemas')) ? readdirSync(join(outDir, 'schemas')).map((f) => `schemas/${f}`) : [];
-  const stale = [...files].filter(([file, text]) => !existsSync(join(outDir, file)) || readFileSync(join(outDir, file), 'utf8') !== text);
+  const existing = existsSync(join(outDir, 'schemas'))
+    ? readdirSync(join(outDir, 'schemas')).map((f) => `schemas/${f}`)
+    : [];
+  const stale = [...files].filter(
+    ([file, text]) => !existsSync(join(outDir, file)) || readFileSync(join(outDir, file), 'utf8') !== text,
+  );
   const extra = existing.filter((file) => !files.has(file));
   if (stale.length || extra.length) {
-    console.error(`docs/asyncapi is out of date (${[...stale.map(([f]) => f), ...extra].join(', ')}): run npm run asyncapi`);
+    console.error(
+      `docs/asyncapi is out of date (${[...stale.map(([f]) => f), ...extra].join(', ')}): run npm run asyncapi`,
+    );
     process.exit(1);
   }
   console.log(`docs/asyncapi matches the contracts (${files.size} files)`);

@@ -15,7 +15,12 @@ export const TicketPriority = z.enum(['low', 'normal', 'high', 'urgent']);
 export const TicketType = z.enum(['problem', 'incident', 'question', 'task']);
 
 /** Unsolved categories: what "open ticket" means for enrichment and alerting. */
-export const OPEN_STATUS_CATEGORIES: ReadonlySet<StatusCategory> = new Set(['new', 'open', 'pending', 'hold']);
+export const OPEN_STATUS_CATEGORIES: ReadonlySet<StatusCategory> = new Set([
+  'new',
+  'open',
+  'pending',
+  'hold',
+]);
 
 export function statusCategoryOf(status: TicketStatus): StatusCategory | null {
   if (status === 'deleted') return null;

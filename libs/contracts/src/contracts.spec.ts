@@ -59,7 +59,9 @@ describe('ticket event contract', () => {
   });
 
   it('refuses to encode what consumers would reject', () => {
-    expect(() => encode(Topics.ticketEvents, { ...statusChanged, ticketId: 'abc' })).toThrow(ContractViolation);
+    expect(() => encode(Topics.ticketEvents, { ...statusChanged, ticketId: 'abc' })).toThrow(
+      ContractViolation,
+    );
   });
 
   it('maps closed to the solved category and deleted to none', () => {
@@ -71,8 +73,16 @@ describe('ticket event contract', () => {
 
 describe('user event contract', () => {
   it('requires a valid email on user.upserted', () => {
-    const base = { schemaVersion: 1, type: 'user.upserted', eventId: 'e1', occurredAt: '2026-11-20T10:00:00Z', userId: 'u1' };
-    expect(decode(Topics.userEvents, { ...base, email: 'Ann@Example.com' })).toMatchObject({ email: 'Ann@Example.com' });
+    const base = {
+      schemaVersion: 1,
+      type: 'user.upserted',
+      eventId: 'e1',
+      occurredAt: '2026-11-20T10:00:00Z',
+      userId: 'u1',
+    };
+    expect(decode(Topics.userEvents, { ...base, email: 'Ann@Example.com' })).toMatchObject({
+      email: 'Ann@Example.com',
+    });
     expect(() => decode(Topics.userEvents, { ...base, email: 'not-an-email' })).toThrow(/email/);
   });
 });
@@ -80,7 +90,10 @@ describe('user event contract', () => {
 describe('AsyncAPI document', () => {
   const doc = asyncApiDocument('0.0.0') as {
     asyncapi: string;
-    channels: Record<string, { address: string; messages: Record<string, unknown>; bindings: { kafka: { partitions: number } } }>;
+    channels: Record<
+      string,
+      { address: string; messages: Record<string, unknown>; bindings: { kafka: { partitions: number } } }
+    >;
     components: { schemas: Record<string, unknown> };
   };
 

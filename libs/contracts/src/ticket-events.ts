@@ -18,7 +18,9 @@ export const TicketSnapshot = z
     requesterEmail: z
       .string()
       .nullable()
-      .describe('present when the source carried it (trigger webhooks, sideloaded users); event webhooks lack it'),
+      .describe(
+        'present when the source carried it (trigger webhooks, sideloaded users); event webhooks lack it',
+      ),
     assigneeId: ZendeskId.nullable(),
     groupId: ZendeskId.nullable(),
     organizationId: ZendeskId.nullable(),
@@ -29,22 +31,34 @@ export const TicketSnapshot = z
   .meta({ id: 'TicketSnapshot' });
 export type TicketSnapshot = z.infer<typeof TicketSnapshot>;
 
-export const TicketEventSource = z.enum(['zendesk-event-webhook', 'zendesk-trigger-webhook', 'reconciliation']);
+export const TicketEventSource = z.enum([
+  'zendesk-event-webhook',
+  'zendesk-trigger-webhook',
+  'reconciliation',
+]);
 
 const ticketEventBase = {
   schemaVersion: z.literal(1),
   eventId: z
     .string()
     .min(1)
-    .describe('unique per change: the Zendesk event id for event webhooks, derived otherwise; the deduplication key'),
+    .describe(
+      'unique per change: the Zendesk event id for event webhooks, derived otherwise; the deduplication key',
+    ),
   source: TicketEventSource,
   occurredAt: IsoTimestamp.describe('when Zendesk says the change happened'),
-  ticketId: ZendeskId.describe('also the Kafka key, so every change of one ticket is in one partition, in order'),
-  sequenceId: z.string().nullable().describe('Zendesk meta.sequence.id: events of one ticket update share it'),
+  ticketId: ZendeskId.describe(
+    'also the Kafka key, so every change of one ticket is in one partition, in order',
+  ),
+  sequenceId: z
+    .string()
+    .nullable()
+    .describe('Zendesk meta.sequence.id: events of one ticket update share it'),
   ticket: TicketSnapshot,
 };
 
-const change = <T extends z.ZodType>(value: T) => z.object({ previous: value.nullable(), current: value.nullable() });
+const change = <T extends z.ZodType>(value: T) =>
+  z.object({ previous: value.nullable(), current: value.nullable() });
 
 export const TicketCreated = z
   .object({ ...ticketEventBase, type: z.literal('ticket.created') })
@@ -58,7 +72,10 @@ export const TicketUpdated = z
     type: z.literal('ticket.updated'),
     field: z.string().describe('which Zendesk field changed, e.g. priority, subject, agent_assignment'),
   })
-  .meta({ id: 'TicketUpdated', description: 'A field other than status changed; the snapshot holds the new state.' });
+  .meta({
+    id: 'TicketUpdated',
+    description: 'A field other than status changed; the snapshot holds the new state.',
+  });
 export const TicketSoftDeleted = z
   .object({ ...ticketEventBase, type: z.literal('ticket.soft_deleted') })
   .meta({ id: 'TicketSoftDeleted', description: 'Moved to deleted tickets; can still be undeleted.' });
@@ -78,12 +95,11 @@ export const TicketMerged = z
 export const TicketMarkedAsSpam = z
   .object({ ...ticketEventBase, type: z.literal('ticket.marked_as_spam') })
   .meta({ id: 'TicketMarkedAsSpam', description: 'Marked as spam; Zendesk deletes it.' });
-export const TicketReconciled = z
-  .object({ ...ticketEventBase, type: z.literal('ticket.reconciled') })
-  .meta({
-    id: 'TicketReconciled',
-    description: "The ticket's state as read from Zendesk's incremental export, correcting missed or wrong webhooks.",
-  });
+export const TicketReconciled = z.object({ ...ticketEventBase, type: z.literal('ticket.reconciled') }).meta({
+  id: 'TicketReconciled',
+  description:
+    "The ticket's state as read from Zendesk's incremental export, correcting missed or wrong webhooks.",
+});
 
 export const TicketEvent = z
   .discriminatedUnion('type', [

@@ -29,8 +29,9 @@ export const Topics = {
   }),
   userEvents: defineTopic({
     name: 'user.events.v1',
-    description: "The company's users as they are created, changed and removed; compacted to the latest per user.",
-    key: "company user id",
+    description:
+      "The company's users as they are created, changed and removed; compacted to the latest per user.",
+    key: 'company user id',
     schema: UserEvent,
     partitions: 6,
     configs: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
@@ -42,7 +43,10 @@ export type TopicName = (typeof Topics)[keyof typeof Topics]['name'];
 /** Dead letters of topic T go to `${T}.dlq`, keeping key, value and the headers below. */
 export const deadLetterTopicOf = (topic: string) => `${topic}.dlq`;
 
-export const DeadLetterDefaults = { partitions: 1, configs: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * 24 * 3600 * 1000) } };
+export const DeadLetterDefaults = {
+  partitions: 1,
+  configs: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * 24 * 3600 * 1000) },
+};
 
 export const Headers = {
   /** The event's `type`, so consumers can route without parsing. */

@@ -14,7 +14,7 @@ export const UserUpserted = z
     type: z.literal('user.upserted'),
     email: z.email().describe('matched, case-insensitively, with the Zendesk requester email'),
   })
-  .meta({ id: 'UserUpserted', description: "A company user was created or changed." });
+  .meta({ id: 'UserUpserted', description: 'A company user was created or changed.' });
 
 export const UserDeleted = z
   .object({ ...userEventBase, type: z.literal('user.deleted') })

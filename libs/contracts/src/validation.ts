@@ -13,7 +13,8 @@ export class ContractViolation extends Error {
 /** Parses and validates a message value against its topic's schema; throws ContractViolation with a reason. */
 export function decode<S extends z.ZodType>(topic: TopicDefinition<S>, value: unknown): z.infer<S> {
   const result = topic.schema.safeParse(value);
-  if (!result.success) throw new ContractViolation(topic.name, z.prettifyError(result.error).replace(/\n/g, '; '));
+  if (!result.success)
+    throw new ContractViolation(topic.name, z.prettifyError(result.error).replace(/\n/g, '; '));
   return result.data;
 }
 

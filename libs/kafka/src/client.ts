@@ -20,7 +20,12 @@ export function createKafka(options: KafkaClientOptions, extra: Partial<KafkaCon
       ({ namespace, level, log }: LogEntry) => {
         const { message, ...rest } = log;
         process.stderr.write(
-          JSON.stringify({ level: levelName[level] ?? level, component: `kafkajs:${namespace}`, msg: message, ...rest }) + '\n',
+          JSON.stringify({
+            level: levelName[level] ?? level,
+            component: `kafkajs:${namespace}`,
+            msg: message,
+            ...rest,
+          }) + '\n',
         );
       },
     retry: { initialRetryTime: 200, retries: 8 },
@@ -30,5 +35,8 @@ export function createKafka(options: KafkaClientOptions, extra: Partial<KafkaCon
 
 export function brokersFromEnv(value = process.env['KAFKA_BROKERS']): string[] {
   if (!value) throw new Error('KAFKA_BROKERS is not set (comma-separated host:port list)');
-  return value.split(',').map((broker) => broker.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
 }

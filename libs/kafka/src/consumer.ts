@@ -56,13 +56,20 @@ const tracer = trace.getTracer('@ticketflow/kafka');
  * handled or dead-lettered, so a crash re-delivers instead of losing. Handler failures are retried with
  * exponential backoff a bounded number of times, then the message goes to `<topic>.dlq` and the partition moves on.
  */
-export async function runEventConsumer<S extends z.ZodType>(options: EventConsumerOptions<S>): Promise<RunningConsumer> {
+export async function runEventConsumer<S extends z.ZodType>(
+  options: EventConsumerOptions<S>,
+): Promise<RunningConsumer> {
   const retry = options.retry ?? DEFAULT_RETRY;
   const consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic: options.topic.name, fromBeginning: options.fromBeginning ?? true });
 
-  const deadLetter = async (message: KafkaMessage, partition: number, reason: DeadLetterReason, error: string) => {
+  const deadLetter = async (
+    message: KafkaMessage,
+    partition: number,
+    reason: DeadLetterReason,
+    error: string,
+  ) => {
     options.onDeadLetter?.(reason, error);
     await options.deadLetters.sendRaw(deadLetterTopicOf(options.topic.name), [
       {
@@ -126,7 +133,10 @@ export async function runEventConsumer<S extends z.ZodType>(options: EventConsum
 
 type Decoded<T> = { ok: true; value: T } | { ok: false; reason: DeadLetterReason; error: string };
 
-export function decodeMessage<S extends z.ZodType>(topic: TopicDefinition<S>, message: KafkaMessage): Decoded<z.infer<S>> {
+export function decodeMessage<S extends z.ZodType>(
+  topic: TopicDefinition<S>,
+  message: KafkaMessage,
+): Decoded<z.infer<S>> {
   let json: unknown;
   try {
     json = JSON.parse(message.value?.toString() ?? '');
@@ -136,7 +146,8 @@ export function decodeMessage<S extends z.ZodType>(topic: TopicDefinition<S>, me
   try {
     return { ok: true, value: decode(topic, json) };
   } catch (error) {
-    if (error instanceof ContractViolation) return { ok: false, reason: DeadLetterReason.schemaViolation, error: error.issues };
+    if (error instanceof ContractViolation)
+      return { ok: false, reason: DeadLetterReason.schemaViolation, error: error.issues };
     throw error;
   }
 }

@@ -47,20 +47,33 @@ describe('kafka lib against a real broker', () => {
       includeSynonyms: false,
       resources: [{ type: 2 /* TOPIC */, name: topic.name, configNames: ['cleanup.policy'] }],
     });
-    expect(resources[0]!.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue).toBe('compact');
+    expect(resources[0]!.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue).toBe(
+      'compact',
+    );
     // Declaring more partitions than a topic has is refused rather than silently re-keying.
-    await expect(ensureTopics(admin, [{ ...topic, partitions: topic.partitions + 1 }])).rejects.toThrow(/partitions/);
+    await expect(ensureTopics(admin, [{ ...topic, partitions: topic.partitions + 1 }])).rejects.toThrow(
+      /partitions/,
+    );
   });
 
   it('produces idempotently, consumes in a group in per-key order and commits offsets', async () => {
     const topic = await createTestTopic(admin, Topics.userEvents);
     const groupId = `group-${uniqueSuffix()}`;
     const events = Array.from({ length: 30 }, (_, i) => upserted(`user-${i % 3}`, `v${i}@example.com`));
-    await producer.publish(topic, events.map((value) => ({ key: value.userId, value })));
+    await producer.publish(
+      topic,
+      events.map((value) => ({ key: value.userId, value })),
+    );
 
     const seen: ConsumedEvent<UserEvent>[] = [];
     running.push(
-      await runEventConsumer({ kafka, groupId, topic, deadLetters: producer, handle: async (event) => void seen.push(event) }),
+      await runEventConsumer({
+        kafka,
+        groupId,
+        topic,
+        deadLetters: producer,
+        handle: async (event) => void seen.push(event),
+      }),
     );
     await eventually(() => (seen.length === events.length ? true : undefined));
 
@@ -84,7 +97,10 @@ describe('kafka lib against a real broker', () => {
     const groupId = `group-${uniqueSuffix()}`;
     const poison = upserted('poison');
     const good = upserted('poison'); // same key: the partition must move past the poison message
-    await producer.publish(topic, [poison, good].map((value) => ({ key: value.userId, value })));
+    await producer.publish(
+      topic,
+      [poison, good].map((value) => ({ key: value.userId, value })),
+    );
     // Raw bytes that are not JSON at all.
     await producer.sendRaw(topic.name, [{ key: 'poison', value: '{not json', headers: {} }]);
 
@@ -124,7 +140,11 @@ describe('kafka lib against a real broker', () => {
     await eventually(() => (dead.length === 2 ? true : undefined));
     await dlqReader.disconnect();
 
-    expect(dead.map((d) => d.reason).sort()).toEqual([DeadLetterReason.invalidJson, DeadLetterReason.processingFailed].sort());
-    expect(dead.find((d) => d.reason === DeadLetterReason.processingFailed)?.error).toContain('database says no');
+    expect(dead.map((d) => d.reason).sort()).toEqual(
+      [DeadLetterReason.invalidJson, DeadLetterReason.processingFailed].sort(),
+    );
+    expect(dead.find((d) => d.reason === DeadLetterReason.processingFailed)?.error).toContain(
+      'database says no',
+    );
   });
 });

@@ -35,7 +35,10 @@ export class EventProducer {
     return this.producer.disconnect();
   }
 
-  async publish<S extends z.ZodType>(topic: TopicDefinition<S>, events: OutgoingEvent<S>[]): Promise<RecordMetadata[]> {
+  async publish<S extends z.ZodType>(
+    topic: TopicDefinition<S>,
+    events: OutgoingEvent<S>[],
+  ): Promise<RecordMetadata[]> {
     if (events.length === 0) return [];
     const trace = traceHeaders();
     return this.producer.send({
@@ -58,7 +61,14 @@ export class EventProducer {
   }
 
   /** Raw send for dead letters and tools that forward bytes unchanged. */
-  sendRaw(topic: string, messages: { key: Buffer | string | null; value: Buffer | string | null; headers: Record<string, string | Buffer> }[]) {
+  sendRaw(
+    topic: string,
+    messages: {
+      key: Buffer | string | null;
+      value: Buffer | string | null;
+      headers: Record<string, string | Buffer>;
+    }[],
+  ) {
     return this.producer.send({ topic, acks: -1, messages });
   }
 }

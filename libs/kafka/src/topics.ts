@@ -33,11 +33,15 @@ export async function ensureTopics(admin: Admin, topics: TopicSpec[], replicatio
   }
   const present = topics.filter((topic) => existing.has(topic.name));
   if (present.length) {
-    const { topics: metadata } = await admin.fetchTopicMetadata({ topics: present.map((topic) => topic.name) });
+    const { topics: metadata } = await admin.fetchTopicMetadata({
+      topics: present.map((topic) => topic.name),
+    });
     for (const topic of present) {
       const found = metadata.find((m) => m.name === topic.name);
       if (found && found.partitions.length < topic.partitions) {
-        throw new Error(`topic ${topic.name} has ${found.partitions.length} partitions, expected ${topic.partitions}`);
+        throw new Error(
+          `topic ${topic.name} has ${found.partitions.length} partitions, expected ${topic.partitions}`,
+        );
       }
     }
   }

@@ -22,7 +22,8 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error', 'warn', 'migration'],
+    // Not 'error' or 'query': TypeORM would log query parameters, and those hold emails.
+    logging: ['warn', 'migration'],
     extra: { max: options.poolSize ?? 10, options: `-c search_path="${schema}"` },
   };
 }

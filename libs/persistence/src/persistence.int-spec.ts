@@ -53,8 +53,8 @@ describe('persistence against real Postgres', () => {
   });
 
   it('refuses a negative offset', async () => {
-    await expect(saveConsumerOffsets(db.manager, 'g3', [{ topic: 't', partition: 0, nextOffset: '-1' }])).rejects.toThrow(
-      /check constraint/,
-    );
+    await expect(
+      saveConsumerOffsets(db.manager, 'g3', [{ topic: 't', partition: 0, nextOffset: '-1' }]),
+    ).rejects.toThrow(/check constraint/);
   });
 });

@@ -46,7 +46,11 @@ export async function startKafka(): Promise<StartedService> {
       stop: async () => void (await container.stop()),
     };
   }
-  const env = { ...process.env, KAFKA_PORT: String(TEST_KAFKA_PORT), KAFKA_CONTROLLER_PORT: String(TEST_KAFKA_PORT + 1) };
+  const env = {
+    ...process.env,
+    KAFKA_PORT: String(TEST_KAFKA_PORT),
+    KAFKA_CONTROLLER_PORT: String(TEST_KAFKA_PORT + 1),
+  };
   await run('bash', [join(REPO_ROOT, 'scripts/kafka.sh'), 'start'], { env });
   return {
     url: `127.0.0.1:${TEST_KAFKA_PORT}`,

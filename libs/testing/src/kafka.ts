@@ -9,14 +9,21 @@ export const testKafka = (clientId = 'test'): Kafka => createKafka({ brokers: br
 export const uniqueSuffix = () => randomUUID().slice(0, 8);
 
 /** The contract's topic under a test-unique name (and its dead-letter topic), created on the broker. */
-export async function createTestTopic<T extends TopicDefinition>(admin: Admin, topic: T, suffix = uniqueSuffix()): Promise<T> {
+export async function createTestTopic<T extends TopicDefinition>(
+  admin: Admin,
+  topic: T,
+  suffix = uniqueSuffix(),
+): Promise<T> {
   const own = { ...topic, name: `${topic.name}.test-${suffix}` };
   await ensureTopics(admin, withDeadLetter(own));
   return own;
 }
 
 /** Polls until the check returns a value other than undefined, or fails after the timeout. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Starts the whole system locally: Kafka (KRaft, 127.0.0.1:9092), Postgres (database ticketflow), the project's
+# topics, and every service under apps/ that has a start entry in scripts/services.txt. Prints where everything
+# listens; Ctrl-C stops all of it.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+ensure_deps
+
+PIDS=()
+cleanup() {
+  trap - INT TERM EXIT
+  log "stopping"
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  bash scripts/kafka.sh stop
+  log "stopped"
+}
+trap cleanup INT TERM EXIT
+
+bash scripts/kafka.sh start
+export KAFKA_BROKERS=127.0.0.1:9092
+DATABASE_URL="$(bash scripts/postgres.sh start ticketflow | tail -n1)"
+export DATABASE_URL
+tsx libs/kafka/scripts/create-topics.ts
+
+LOG_DIR="$LOCAL/logs"
+mkdir -p "$LOG_DIR"
+SERVICES=()
+if grep -qv '^\s*\(#\|$\)' scripts/services.txt; then
+  log "building services"
+  tsc -p tsconfig.build.json
+  # services.txt: name port  (each app's dist main.js listens on PORT)
+  while read -r name port; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    PORT="$port" node -r tsconfig-paths/register --enable-source-maps "dist/apps/$name/src/main.js" \
+      > "$LOG_DIR/$name.log" 2>&1 &
+    PIDS+=("$!")
+    SERVICES+=("$name  http://127.0.0.1:$port  (log: .local/logs/$name.log)")
+  done < scripts/services.txt
+fi
+
+cat <<INFO
+
+  Ticketflow is up
+  Kafka      127.0.0.1:9092   (data .local/kafka/run-9092, log .local/kafka/run-9092/logs/server.log)
+  Postgres   ${DATABASE_URL}
+$(for s in "${SERVICES[@]}"; do echo "  $s"; done)
+  Topics     docs/asyncapi/asyncapi.json
+
+  Ctrl-C stops everything.
+INFO
+# Block until Ctrl-C (or a service exits), whatever number of services runs.
+sleep infinity &
+PIDS+=("$!")
+wait -n "${PIDS[@]}"
