@@ -1,4 +1,4 @@
-import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 import type { z } from 'zod';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
 import { traceHeaders } from './trace-context';
@@ -23,6 +23,8 @@ export class EventProducer {
       // kafkajs keeps per-partition order under idempotence only with one request in flight.
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // murmur2, as the Java client: other services' producers put a key in the same partition.
+      createPartitioner: Partitioners.DefaultPartitioner,
       transactionalId: options.transactionalId,
     });
   }

@@ -1,0 +1,151 @@
+import type { NextFunction, Request, Response } from 'express';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { mulberry32 } from './random';
+import type { World } from './world';
+
+export interface ApiFaults {
+  /** Share of API requests answered 500 or 503 (half each). Zendesk: 1-3 % observed. */
+  errorRate: number;
+  /** Added to every API response. */
+  latencyMs: number;
+  latencyJitterMs: number;
+  /** Share of API requests never answered (the socket is closed after hangMs). */
+  timeoutRate: number;
+  hangMs: number;
+}
+
+export const DEFAULT_API_FAULTS: ApiFaults = {
+  errorRate: 0.02,
+  latencyMs: 0,
+  latencyJitterMs: 0,
+  timeoutRate: 0,
+  hangMs: 30_000,
+};
+
+export interface ApiLimits {
+  /** Account-wide requests per minute (Enterprise: 700). */
+  perMinute: number;
+  /** Incremental export requests per minute. */
+  incrementalPerMinute: number;
+  /** List Tickets requests per minute. */
+  ticketsIndexPerMinute: number;
+}
+
+export const DEFAULT_API_LIMITS: ApiLimits = {
+  perMinute: 700,
+  incrementalPerMinute: 10,
+  ticketsIndexPerMinute: 100,
+};
+
+export interface ApiCredentials {
+  /** API token accepted as Basic `email/token:TOKEN` (email of an agent or admin) and as an OAuth Bearer token. */
+  apiToken: string;
+}
+
+export const zendeskError = (res: Response, status: number, error: string, description?: string) =>
+  res.status(status).json(description === undefined ? { error } : { error, description });
+
+/** Zendesk accepts `/tickets/1.json` and `/tickets/1`: strip the suffix so routes see one form. */
+export function stripJsonSuffix(req: Request, _res: Response, next: NextFunction) {
+  const [path, query] = req.url.split('?', 2) as [string, string | undefined];
+  if (path.endsWith('.json')) req.url = path.slice(0, -5) + (query === undefined ? '' : `?${query}`);
+  next();
+}
+
+export function authenticate(world: World, credentials: ApiCredentials) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization ?? '';
+    const [scheme, value = ''] = header.split(' ', 2);
+    let role: string | undefined;
+    if (scheme === 'Bearer' && value === credentials.apiToken) role = 'admin';
+    if (scheme === 'Basic') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const separator = decoded.indexOf('/token:');
+      const email = decoded.slice(0, separator);
+      const token = decoded.slice(separator + '/token:'.length);
+      const user = world.directory.usersByEmail.get(email.toLowerCase());
+      if (separator > 0 && token === credentials.apiToken && user && user.role !== 'end-user')
+        role = user.role;
+    }
+    if (!role) return zendeskError(res, 401, "Couldn't authenticate you");
+    res.locals['role'] = role;
+    next();
+  };
+}
+
+/** Zendesk's limits: 429 with Retry-After, X-Rate-Limit headers on every answer. */
+export function rateLimit(limits: ApiLimits) {
+  const account = new RateLimiterMemory({ points: limits.perMinute, duration: 60 });
+  const incremental = new RateLimiterMemory({ points: limits.incrementalPerMinute, duration: 60 });
+  const ticketsIndex = new RateLimiterMemory({ points: limits.ticketsIndexPerMinute, duration: 60 });
+  const tooMany = (res: Response, rejection: unknown) => {
+    const retryAfter =
+      rejection instanceof RateLimiterRes ? Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) : 60;
+    res.setHeader('Retry-After', String(retryAfter));
+    return zendeskError(
+      res,
+      429,
+      'APIRateLimitExceeded',
+      'Number of allowed API requests per minute exceeded',
+    );
+  };
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const used = await account.consume('account');
+      res.setHeader('X-Rate-Limit', String(limits.perMinute));
+      res.setHeader('X-Rate-Limit-Remaining', String(used.remainingPoints));
+    } catch (rejection) {
+      res.setHeader('X-Rate-Limit', String(limits.perMinute));
+      res.setHeader('X-Rate-Limit-Remaining', '0');
+      return tooMany(res, rejection);
+    }
+    const path = req.path;
+    if (path.startsWith('/api/v2/incremental/')) {
+      try {
+        await incremental.consume('incremental');
+      } catch (rejection) {
+        return tooMany(res, rejection);
+      }
+    } else if (req.method === 'GET' && path === '/api/v2/tickets') {
+      try {
+        const used = await ticketsIndex.consume('tickets-index');
+        const reset = Math.ceil(used.msBeforeNext / 1000);
+        res.setHeader('ratelimit-limit', String(limits.ticketsIndexPerMinute));
+        res.setHeader('ratelimit-remaining', String(used.remainingPoints));
+        res.setHeader('ratelimit-reset', String(reset));
+        res.setHeader(
+          'zendesk-ratelimit-tickets-index',
+          `total=${limits.ticketsIndexPerMinute}; remaining=${used.remainingPoints}; resets=${reset}`,
+        );
+      } catch (rejection) {
+        return tooMany(res, rejection);
+      }
+    }
+    next();
+  };
+}
+
+/** Injected failures, from a seeded generator so a run can be repeated. */
+export function injectFaults(getFaults: () => ApiFaults, seed: number, onFault?: (kind: string) => void) {
+  const rng = mulberry32(seed);
+  return async (_req: Request, res: Response, next: NextFunction) => {
+    const faults = getFaults();
+    const delay = faults.latencyMs + Math.round(rng() * faults.latencyJitterMs);
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+    const r = rng();
+    if (r < faults.timeoutRate) {
+      onFault?.('timeout');
+      setTimeout(() => res.socket?.destroy(), faults.hangMs).unref();
+      return;
+    }
+    if (r < faults.timeoutRate + faults.errorRate) {
+      const serverError = r < faults.timeoutRate + faults.errorRate / 2;
+      onFault?.(serverError ? '500' : '503');
+      if (serverError)
+        return zendeskError(res, 500, 'InternalServerError', 'Something went wrong. Please try again.');
+      res.setHeader('Retry-After', '1');
+      return zendeskError(res, 503, 'ServiceUnavailable', 'The service is temporarily unavailable.');
+    }
+    next();
+  };
+}

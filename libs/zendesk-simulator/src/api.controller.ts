@@ -1,0 +1,420 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpException,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import type { IncrementalTicketsPage, RestTicket } from '@ticketflow/zendesk';
+import { restCustomStatuses } from './directory';
+import { ticketIdOf } from './lifecycle';
+import { restTicket, restTicketMetric } from './rest-shapes';
+import { WorldError, type TicketPatch, World } from './world';
+
+export const WORLD = Symbol('World');
+
+type Query = Record<string, string | undefined>;
+
+const fail = (status: number, error: string, description: string): never => {
+  throw new HttpException({ error, description }, status);
+};
+
+const encodeCursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+function decodeCursor<T>(cursor: string): T {
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
+  } catch {
+    return fail(400, 'InvalidPaginationParameter', 'The cursor is invalid');
+  }
+}
+
+function intParam(value: string | undefined, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    return fail(400, 'InvalidPaginationParameter', `${name} must be a positive integer`);
+  return Math.min(n, max);
+}
+
+function idParam(value: string): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id <= 0) fail(404, 'RecordNotFound', 'Not found');
+  return id;
+}
+
+/** Zendesk Support API v2, as far as Ticketflow and common clients use it. */
+@Controller('api/v2')
+export class ZendeskApiController {
+  constructor(@Inject(WORLD) private readonly world: World) {}
+
+  private visibleTicket(id: number): RestTicket {
+    const state = this.world.state(id);
+    if (!state || state.deleted) return fail(404, 'RecordNotFound', 'Not found');
+    return restTicket(state, this.world.host);
+  }
+
+  private url(path: string, params: Record<string, string | number>) {
+    return `${this.world.host}/api/v2/${path}?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`;
+  }
+
+  @Get('tickets')
+  listTickets(@Query() query: Query) {
+    const size = query['page[size]'];
+    if (size !== undefined) {
+      // Cursor pagination: ids ascending (or descending with sort=-id), 100 per page at most.
+      const pageSize = intParam(size, 'page[size]', 100, 100);
+      const descending = query['sort'] === '-id';
+      const after = query['page[after]'] ? decodeCursor<number>(query['page[after]']) : null;
+      const tickets: RestTicket[] = [];
+      let hasMore = false;
+      for (const id of this.orderedIds(descending, after)) {
+        const state = this.world.state(id);
+        if (!state || state.deleted) continue;
+        if (tickets.length === pageSize) {
+          hasMore = true;
+          break;
+        }
+        tickets.push(restTicket(state, this.world.host));
+      }
+      const last = tickets[tickets.length - 1];
+      const afterCursor = last ? encodeCursor(last.id) : null;
+      return {
+        tickets,
+        meta: {
+          has_more: hasMore,
+          after_cursor: afterCursor,
+          before_cursor: tickets[0] ? encodeCursor(tickets[0].id) : null,
+        },
+        links: {
+          next:
+            hasMore && afterCursor
+              ? this.url('tickets.json', {
+                  'page[size]': pageSize,
+                  'page[after]': afterCursor,
+                  ...(descending ? { sort: '-id' } : {}),
+                })
+              : null,
+          prev: null,
+        },
+      };
+    }
+    // Offset pagination: Zendesk refuses pages past the first 10,000 records.
+    const page = intParam(query['page'], 'page', 1, Number.MAX_SAFE_INTEGER);
+    const perPage = intParam(query['per_page'], 'per_page', 100, 100);
+    if (page * perPage > 10_000)
+      fail(
+        400,
+        'InvalidPaginationParameter',
+        'Offset pagination is limited to the first 10000 records. Use cursor pagination.',
+      );
+    const all: RestTicket[] = [];
+    for (const id of this.world.ids()) {
+      const state = this.world.state(id);
+      if (state && !state.deleted) all.push(restTicket(state, this.world.host));
+      if (all.length > page * perPage) break;
+    }
+    const tickets = all.slice((page - 1) * perPage, page * perPage);
+    const hasNext = all.length > page * perPage;
+    return {
+      tickets,
+      next_page: hasNext ? this.url('tickets.json', { page: page + 1, per_page: perPage }) : null,
+      previous_page: page > 1 ? this.url('tickets.json', { page: page - 1, per_page: perPage }) : null,
+      count: this.world.ticketCount,
+    };
+  }
+
+  private *orderedIds(descending: boolean, after: number | null): Generator<number> {
+    const first = ticketIdOf(0);
+    const last = ticketIdOf(this.world.ticketCount - 1);
+    if (descending) for (let id = after === null ? last : after - 1; id >= first; id--) yield id;
+    else for (let id = after === null ? first : after + 1; id <= last; id++) yield id;
+  }
+
+  @Get('tickets/show_many')
+  showMany(@Query('ids') ids = '') {
+    const list = ids.split(',').filter(Boolean).slice(0, 100).map(Number);
+    const tickets = list.flatMap((id) => {
+      const state = this.world.state(id);
+      return state && !state.deleted ? [restTicket(state, this.world.host)] : [];
+    });
+    return { tickets, next_page: null, previous_page: null, count: tickets.length };
+  }
+
+  @Get('tickets/:id')
+  showTicket(@Param('id') id: string) {
+    return { ticket: this.visibleTicket(idParam(id)) };
+  }
+
+  /** Live API answers a single object here, although the docs show an array. */
+  @Get('tickets/:id/metrics')
+  ticketMetrics(@Param('id') id: string) {
+    const state = this.world.state(idParam(id));
+    if (!state || state.deleted) return fail(404, 'RecordNotFound', 'Not found');
+    return { ticket_metric: restTicketMetric(state, this.world.host) };
+  }
+
+  @Get('ticket_metrics')
+  listTicketMetrics(@Query() query: Query) {
+    const pageSize = intParam(query['page[size]'], 'page[size]', 100, 100);
+    const after = query['page[after]'] ? decodeCursor<number>(query['page[after]']) : null;
+    const metrics = [];
+    let hasMore = false;
+    // Newest to oldest by creation, archived (here: deleted) tickets excluded.
+    for (const id of this.orderedIds(true, after)) {
+      const state = this.world.state(id);
+      if (!state || state.deleted) continue;
+      if (metrics.length === pageSize) {
+        hasMore = true;
+        break;
+      }
+      metrics.push(restTicketMetric(state, this.world.host));
+    }
+    const last = metrics[metrics.length - 1];
+    const afterCursor = last ? encodeCursor(last.ticket_id) : null;
+    return {
+      ticket_metrics: metrics,
+      meta: { has_more: hasMore, after_cursor: afterCursor, before_cursor: null },
+      links: {
+        next:
+          hasMore && afterCursor
+            ? this.url('ticket_metrics.json', { 'page[size]': pageSize, 'page[after]': afterCursor })
+            : null,
+        prev: null,
+      },
+    };
+  }
+
+  @Get('ticket_metrics/:id')
+  showTicketMetric(@Param('id') id: string) {
+    const state = this.world.state(idParam(id) - 7_000_000);
+    if (!state || state.deleted) return fail(404, 'RecordNotFound', 'Not found');
+    return { ticket_metric: restTicketMetric(state, this.world.host) };
+  }
+
+  @Get('incremental/tickets/cursor')
+  incrementalTickets(
+    @Query() query: Query,
+    @Res({ passthrough: true }) res: Response,
+  ): IncrementalTicketsPage {
+    if (res.locals['role'] !== 'admin')
+      fail(
+        403,
+        'Forbidden',
+        'You do not have access to this page. Please contact the account owner of this help desk for further help.',
+      );
+    const now = this.world.clock();
+    const perPage = intParam(query['per_page'], 'per_page', 1000, 1000);
+    let after: { at: number; id: number } | null = null;
+    let fromMs = 0;
+    if (query['cursor']) {
+      after = decodeCursor<{ at: number; id: number }>(query['cursor']);
+    } else if (query['start_time'] !== undefined) {
+      const start = Number(query['start_time']);
+      if (!Number.isInteger(start) || start < 0)
+        fail(400, 'InvalidValue', 'start_time must be a unix timestamp in seconds');
+      if (start * 1000 > now - 60_000)
+        fail(400, 'InvalidValue', 'Too recent start_time. Use a start_time at least one minute in the past');
+      fromMs = start * 1000;
+    } else {
+      fail(400, 'InvalidValue', 'start_time or cursor is required');
+    }
+    const excludeDeleted = query['exclude_deleted'] === 'true';
+    const withMetrics = (query['include'] ?? '').split(',').includes('metric_sets');
+    // The most recent minute is never exported: changes in it could still be racing.
+    const untilMs = now - 60_000;
+    const tickets: RestTicket[] = [];
+    const metricSets = [];
+    let position = after;
+    let more = false;
+    for (const candidate of this.world.inUpdateOrder(after, fromMs, untilMs)) {
+      if (tickets.length === perPage) {
+        more = true;
+        break;
+      }
+      position = candidate;
+      const state = this.world.state(candidate.id)!;
+      if (excludeDeleted && state.deleted) continue;
+      tickets.push(restTicket(state, this.world.host));
+      if (withMetrics) metricSets.push(restTicketMetric(state, this.world.host));
+    }
+    const afterCursor = encodeCursor(position ?? { at: Math.max(0, fromMs - 1), id: 0 });
+    const params = (cursor: string) => ({
+      cursor,
+      per_page: perPage,
+      ...(withMetrics ? { include: 'metric_sets' } : {}),
+    });
+    return {
+      tickets,
+      ...(withMetrics ? { metric_sets: metricSets } : {}),
+      after_cursor: afterCursor,
+      before_cursor: after ? encodeCursor(after) : null,
+      after_url: this.url('incremental/tickets/cursor.json', params(afterCursor)),
+      before_url: null,
+      end_of_stream: !more,
+    };
+  }
+
+  @Get('users/show_many')
+  showManyUsers(@Query('ids') ids = '') {
+    const users = ids
+      .split(',')
+      .filter(Boolean)
+      .slice(0, 100)
+      .flatMap((id) => {
+        const user = this.world.directory.usersById.get(Number(id));
+        return user ? [user] : [];
+      });
+    return { users, next_page: null, previous_page: null, count: users.length };
+  }
+
+  @Get('users/search')
+  searchUsers(@Query('query') query = '', @Query('external_id') externalId?: string) {
+    if (externalId !== undefined) return { users: [], next_page: null, previous_page: null, count: 0 };
+    const term = query
+      .replace(/^email:/i, '')
+      .trim()
+      .toLowerCase();
+    if (!term) fail(400, 'InvalidValue', 'query is required');
+    const exact = this.world.directory.usersByEmail.get(term);
+    const users = exact
+      ? [exact]
+      : [...this.world.directory.usersById.values()]
+          .filter((u) => u.email.toLowerCase().includes(term) || u.name.toLowerCase().includes(term))
+          .slice(0, 100);
+    return { users, next_page: null, previous_page: null, count: users.length };
+  }
+
+  @Get('users/:id')
+  showUser(@Param('id') id: string) {
+    const user = this.world.directory.usersById.get(idParam(id));
+    if (!user) return fail(404, 'RecordNotFound', 'Not found');
+    return { user };
+  }
+
+  @Get('groups')
+  listGroups() {
+    return {
+      groups: this.world.directory.groups,
+      next_page: null,
+      previous_page: null,
+      count: this.world.directory.groups.length,
+    };
+  }
+
+  @Get('custom_statuses')
+  customStatuses(@Query('status_categories') categories?: string) {
+    const wanted = categories?.split(',');
+    const all = restCustomStatuses(new Date(this.world.shape.start).toISOString());
+    return { custom_statuses: wanted ? all.filter((s) => wanted.includes(s.status_category)) : all };
+  }
+
+  // ---- writes: each one fires the account's webhooks ----
+
+  @Post('tickets')
+  @HttpCode(201)
+  createTicket(
+    @Body()
+    body: {
+      ticket?: {
+        subject?: string;
+        priority?: 'low' | 'normal' | 'high' | 'urgent';
+        requester_id?: number;
+        requester?: { email?: string };
+      };
+    },
+  ) {
+    const input = body?.ticket;
+    if (!input) return fail(400, 'InvalidValue', 'ticket is required');
+    const email = input.requester?.email;
+    if (email && !this.world.directory.usersByEmail.has(email.toLowerCase()))
+      fail(422, 'RecordInvalid', 'Requester: unknown email in the simulator');
+    const update = this.guard(() =>
+      this.world.createTicket({
+        subject: input.subject,
+        priority: input.priority,
+        requesterId: input.requester_id,
+        requesterEmail: email,
+      }),
+    );
+    return { ticket: restTicket(update.after, this.world.host) };
+  }
+
+  @Put('tickets/:id')
+  updateTicket(
+    @Param('id') id: string,
+    @Body()
+    body: {
+      ticket?: {
+        status?: TicketPatch['status'];
+        custom_status_id?: number;
+        assignee_id?: number | null;
+        priority?: TicketPatch['priority'];
+        comment?: { body: string; public?: boolean; author_id?: number };
+      };
+    },
+  ) {
+    const input = body?.ticket;
+    if (!input) return fail(400, 'InvalidValue', 'ticket is required');
+    const update = this.guard(() =>
+      this.world.updateTicket(idParam(id), {
+        status: input.status,
+        customStatusId: input.custom_status_id,
+        assigneeId: input.assignee_id,
+        priority: input.priority,
+        comment: input.comment
+          ? { body: input.comment.body, public: input.comment.public, authorId: input.comment.author_id }
+          : undefined,
+      }),
+    );
+    return { ticket: restTicket(update.after, this.world.host) };
+  }
+
+  @Delete('tickets/:id')
+  @HttpCode(204)
+  deleteTicket(@Param('id') id: string) {
+    this.guard(() => this.world.softDelete(idParam(id)));
+  }
+
+  @Put('deleted_tickets/:id/restore')
+  restoreTicket(@Param('id') id: string) {
+    this.guard(() => this.world.undelete(idParam(id)));
+    return {};
+  }
+
+  @Delete('deleted_tickets/:id')
+  @HttpCode(204)
+  purgeTicket(@Param('id') id: string) {
+    this.guard(() => this.world.permanentlyDelete(idParam(id)));
+  }
+
+  @Put('tickets/:id/mark_as_spam')
+  markAsSpam(@Param('id') id: string) {
+    this.guard(() => this.world.markAsSpam(idParam(id)));
+    return {};
+  }
+
+  /** Merges the tickets in `ids` into ticket :id. */
+  @Post('tickets/:id/merge')
+  merge(@Param('id') id: string, @Body() body: { ids?: number[] }) {
+    const target = idParam(id);
+    for (const source of body?.ids ?? []) this.guard(() => this.world.merge(source, target));
+    return { job_status: { id: `merge-${target}`, status: 'completed' } };
+  }
+
+  private guard<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof WorldError) fail(error.status, error.code, error.description);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import type { RestTicketStatus } from '@ticketflow/zendesk';
+
+/** One action on a ticket; several field changes of one action share a sequence id, as in Zendesk. */
+export interface TicketChange {
+  at: number;
+  sequenceId: string;
+  kind:
+    | 'created'
+    | 'status'
+    | 'assign'
+    | 'priority'
+    | 'comment'
+    | 'soft_delete'
+    | 'undelete'
+    | 'permanent_delete'
+    | 'merge'
+    | 'spam';
+  actorId: number;
+  status?: RestTicketStatus;
+  customStatusId?: number;
+  assigneeId?: number | null;
+  priority?: TicketPriority;
+  comment?: { id: number; public: boolean; body: string };
+  mergedInto?: number;
+}
+
+export type TicketPriority = 'low' | 'normal' | 'high' | 'urgent';
+export type TicketKind = 'problem' | 'incident' | 'question' | 'task';
+export type StatusCategory = 'new' | 'open' | 'pending' | 'hold' | 'solved';
+
+/** What never changes over a ticket's life in the simulator. */
+export interface TicketSeed {
+  id: number;
+  subject: string;
+  description: string;
+  requesterId: number;
+  groupId: number;
+  organizationId: number | null;
+  type: TicketKind;
+  channel: string;
+  tags: string[];
+}
+
+export interface StatusTransition {
+  at: number;
+  from: RestTicketStatus | null;
+  to: RestTicketStatus;
+  customStatusId: number | null;
+  sequenceId: string;
+}
+
+/** A ticket's state after folding its changes up to some moment. */
+export interface TicketState {
+  seed: TicketSeed;
+  status: RestTicketStatus;
+  /** Status before a soft delete, restored by undelete. */
+  statusBeforeDelete: RestTicketStatus | null;
+  customStatusId: number | null;
+  assigneeId: number | null;
+  priority: TicketPriority;
+  createdAt: number;
+  updatedAt: number;
+  deleted: 'soft' | 'permanent' | null;
+  mergedInto: number | null;
+  spam: boolean;
+  history: StatusTransition[];
+  comments: number;
+  publicAgentReplies: number;
+  firstReplyAt: number | null;
+  assignedAt: number | null;
+  initiallyAssignedAt: number | null;
+  solvedAt: number | null;
+  firstSolvedAt: number | null;
+  reopens: number;
+  assigneeStations: number;
+  onHoldMs: number;
+  pendingMs: number;
+  lastStatusAt: number;
+}
+
+export interface CustomStatusDef {
+  id: number;
+  category: StatusCategory;
+  label: string;
+  isDefault: boolean;
+}
+
+export const OPEN_CATEGORIES: ReadonlySet<string> = new Set(['new', 'open', 'pending', 'hold']);
+
+export function categoryOf(status: RestTicketStatus): StatusCategory | null {
+  if (status === 'deleted') return null;
+  return status === 'closed' ? 'solved' : status;
+}
+
+/** Open for enrichment and alerting: unsolved category and not deleted. */
+export const isOpen = (state: TicketState) => state.deleted === null && OPEN_CATEGORIES.has(state.status);

@@ -1,0 +1,121 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import { ZendeskApiController, WORLD } from './api.controller';
+import {
+  authenticate,
+  DEFAULT_API_FAULTS,
+  DEFAULT_API_LIMITS,
+  injectFaults,
+  rateLimit,
+  stripJsonSuffix,
+  type ApiFaults,
+  type ApiLimits,
+} from './api-guards';
+import { ControlController, SIMULATOR } from './control.controller';
+import { ScenarioRunner, type ScenarioOptions } from './scenario';
+import { GroundTruth } from './truth';
+import { WebhookSender, type DeliveryFaults, type WebhookTarget } from './webhook-sender';
+import { World, type WorldOptions } from './world';
+
+export interface SimulatorOptions extends WorldOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  apiToken?: string;
+  limits?: Partial<ApiLimits>;
+  apiFaults?: Partial<ApiFaults>;
+  faultSeed?: number;
+  webhooks?: {
+    targets: WebhookTarget[];
+    faults?: Partial<DeliveryFaults>;
+    seed?: number;
+    retryDelayMs?: number;
+  };
+  /** Called with each injected API fault (for the standalone app's log). */
+  onFault?: (kind: string) => void;
+}
+
+export const DEFAULT_API_TOKEN = 'simulator-api-token';
+export const ADMIN_EMAIL = 'agent1@support.example.com';
+
+export class Simulator {
+  readonly truth: GroundTruth;
+  readonly apiFaults: ApiFaults;
+  webhooks: WebhookSender | null = null;
+  scenario: ScenarioRunner | null = null;
+  url = '';
+  private app: INestApplication | null = null;
+
+  constructor(
+    readonly world: World,
+    readonly options: SimulatorOptions,
+  ) {
+    this.truth = new GroundTruth(world);
+    this.apiFaults = { ...DEFAULT_API_FAULTS, ...options.apiFaults };
+    if (options.webhooks)
+      this.webhooks = new WebhookSender(world, options.webhooks.targets, options.webhooks);
+  }
+
+  get apiToken() {
+    return this.options.apiToken ?? DEFAULT_API_TOKEN;
+  }
+
+  /** Basic credentials of the account admin, as a Zendesk API client would send them. */
+  get authorization() {
+    return `Basic ${Buffer.from(`${ADMIN_EMAIL}/token:${this.apiToken}`).toString('base64')}`;
+  }
+
+  runScenario(options: ScenarioOptions): ScenarioRunner {
+    this.scenario?.stop();
+    this.scenario = new ScenarioRunner(this.world, options).start();
+    return this.scenario;
+  }
+
+  async listen(): Promise<this> {
+    const app = await NestFactory.create(SimulatorModule.forSimulator(this), {
+      logger: ['error', 'warn'],
+      bodyParser: true,
+    });
+    app.use(stripJsonSuffix);
+    app.use('/api/v2', authenticate(this.world, { apiToken: this.apiToken }));
+    app.use('/api/v2', rateLimit({ ...DEFAULT_API_LIMITS, ...this.options.limits }));
+    app.use(
+      '/api/v2',
+      injectFaults(() => this.apiFaults, this.options.faultSeed ?? 3, this.options.onFault),
+    );
+    app.enableShutdownHooks();
+    await app.listen(this.options.port ?? 0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+    this.world.host = this.url;
+    this.app = app;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.scenario?.stop();
+    await this.webhooks?.flush();
+    this.webhooks?.close();
+    await this.app?.close();
+  }
+}
+
+@Module({})
+class SimulatorModule {
+  static forSimulator(simulator: Simulator): DynamicModule {
+    return {
+      module: SimulatorModule,
+      controllers: [ZendeskApiController, ControlController],
+      providers: [
+        { provide: WORLD, useValue: simulator.world },
+        { provide: SIMULATOR, useValue: simulator },
+      ],
+    };
+  }
+}
+
+/** A running simulator on 127.0.0.1, in-process (tests, benchmarks) or standalone (apps/zendesk-simulator). */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  return new Simulator(new World(options), options).listen();
+}

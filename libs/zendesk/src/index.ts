@@ -1,0 +1,3 @@
+export * from './signature';
+export * from './rest-types';
+export * from './webhook-types';
