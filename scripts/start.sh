@@ -32,7 +32,7 @@ if grep -qv '^\s*\(#\|$\)' scripts/services.txt; then
   # services.txt: name port  (each app's dist main.js listens on PORT)
   while read -r name port; do
     [[ -z "$name" || "$name" == \#* ]] && continue
-    PORT="$port" node -r tsconfig-paths/register --enable-source-maps "dist/apps/$name/src/main.js" \
+    PORT="$port" node -r ./tools/register-paths.js --enable-source-maps "dist/apps/$name/src/main.js" \
       > "$LOG_DIR/$name.log" 2>&1 &
     PIDS+=("$!")
     SERVICES+=("$name  http://127.0.0.1:$port  (log: .local/logs/$name.log)")

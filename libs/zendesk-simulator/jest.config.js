@@ -1,1 +1,5 @@
-module.exports = { ...require('../../jest.preset'), displayName: 'zendesk-simulator', rootDir: __dirname };
+module.exports = {
+  ...require('../../jest.preset'),
+  displayName: 'zendesk-simulator-lib',
+  rootDir: __dirname,
+};

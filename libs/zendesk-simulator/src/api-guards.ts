@@ -99,7 +99,8 @@ export function rateLimit(limits: ApiLimits) {
       res.setHeader('X-Rate-Limit-Remaining', '0');
       return tooMany(res, rejection);
     }
-    const path = req.path;
+    // Mounted under /api/v2, where Express strips the mount path from req.path.
+    const path = req.baseUrl + req.path;
     if (path.startsWith('/api/v2/incremental/')) {
       try {
         await incremental.consume('incremental');
