@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SIGNATURE_HEADER, SIGNATURE_TIMESTAMP_HEADER, signWebhook } from '@ticketflow/zendesk';
+import { RECOMMENDED_TRIGGER_BODY, SIGNATURE_HEADER, SIGNATURE_TIMESTAMP_HEADER, signWebhook } from '@ticketflow/zendesk';
 import { mulberry32, type Rng } from './random';
 import { SIMULATOR_ACCOUNT_ID, eventWebhooks, renderTriggerTemplate } from './webhook-payloads';
 import type { TicketUpdate, World } from './world';
@@ -53,17 +53,8 @@ export interface DeliveryRecord {
   outcome: 'pending' | 'delivered' | 'failed' | 'dropped';
 }
 
-export const DEFAULT_TRIGGER_TEMPLATE = JSON.stringify({
-  ticket_id: '{{ticket.id}}',
-  subject: '{{ticket.title}}',
-  status: '{{ticket.status}}',
-  priority: '{{ticket.priority}}',
-  requester_id: '{{ticket.requester.id}}',
-  requester_email: '{{ticket.requester.email}}',
-  assignee_id: '{{ticket.assignee.id}}',
-  created_at: '{{ticket.created_at_with_timestamp}}',
-  updated_at: '{{ticket.updated_at_with_timestamp}}',
-});
+/** The trigger body Ticketflow recommends (README), as an admin would paste it. */
+export const DEFAULT_TRIGGER_TEMPLATE = JSON.stringify(RECOMMENDED_TRIGGER_BODY);
 
 /**
  * Sends a world's ticket updates as Zendesk webhooks: signed, with Zendesk's retry rules (409 up to 3 retries;

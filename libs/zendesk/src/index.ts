@@ -1,3 +1,4 @@
 export * from './signature';
 export * from './rest-types';
 export * from './webhook-types';
+export * from './normalize';
