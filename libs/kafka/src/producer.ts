@@ -1,4 +1,4 @@
-import { Partitioners, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer, type RecordMetadata, type RetryOptions } from 'kafkajs';
 import type { z } from 'zod';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
 import { traceHeaders } from './trace-context';
@@ -17,7 +17,7 @@ export interface OutgoingEvent<S extends z.ZodType> {
 export class EventProducer {
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka, options: { transactionalId?: string } = {}) {
+  constructor(kafka: Kafka, options: { transactionalId?: string; retry?: RetryOptions } = {}) {
     this.producer = kafka.producer({
       idempotent: true,
       // kafkajs keeps per-partition order under idempotence only with one request in flight.
@@ -26,6 +26,7 @@ export class EventProducer {
       // murmur2, as the Java client: other services' producers put a key in the same partition.
       createPartitioner: Partitioners.DefaultPartitioner,
       transactionalId: options.transactionalId,
+      retry: options.retry,
     });
   }
 

@@ -37,3 +37,49 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+export interface CollectedMessage {
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Reads a topic from the beginning with a fresh consumer group until `done` holds for what was read (or the
+ * timeout passes, which fails). Returns everything read.
+ */
+export async function collectMessages(
+  kafka: Kafka,
+  topic: string,
+  done: (messages: CollectedMessage[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<CollectedMessage[]> {
+  const messages: CollectedMessage[] = [];
+  const consumer = kafka.consumer({ groupId: `collect-${uniqueSuffix()}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) {
+          const first = Array.isArray(value) ? value[0] : value;
+          if (first !== undefined) headers[name] = first.toString();
+        }
+        messages.push({
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? '',
+          headers,
+          partition,
+          offset: message.offset,
+        });
+      },
+    });
+    await eventually(() => (done(messages) ? true : undefined), timeoutMs);
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
+}

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { RECOMMENDED_TRIGGER_BODY, SIGNATURE_HEADER, SIGNATURE_TIMESTAMP_HEADER, signWebhook } from '@ticketflow/zendesk';
+import {
+  RECOMMENDED_TRIGGER_BODY,
+  SIGNATURE_HEADER,
+  SIGNATURE_TIMESTAMP_HEADER,
+  signWebhook,
+} from '@ticketflow/zendesk';
 import { mulberry32, type Rng } from './random';
 import { SIMULATOR_ACCOUNT_ID, eventWebhooks, renderTriggerTemplate } from './webhook-payloads';
 import type { TicketUpdate, World } from './world';

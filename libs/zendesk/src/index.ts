@@ -2,3 +2,4 @@ export * from './signature';
 export * from './rest-types';
 export * from './webhook-types';
 export * from './normalize';
+export * from './webhook-intake';

@@ -1,10 +1,18 @@
 import { z } from 'zod';
-import { statusCategoryOf, type StatusCategory, type TicketEvent, type TicketSnapshot, type TicketStatus } from '@ticketflow/contracts';
+import {
+  statusCategoryOf,
+  type StatusCategory,
+  type TicketEvent,
+  type TicketSnapshot,
+  type TicketStatus,
+} from '@ticketflow/contracts';
 import { EVENT_TYPE_PREFIX, TICKET_WEBHOOK_EVENT_TYPES } from './webhook-types';
 
 /** Zendesk sends ids as strings in events and as numbers in REST; accept both, keep decimal strings. */
 const Id = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform(String);
-const NullableId = Id.nullable().optional().transform((v) => v ?? null);
+const NullableId = Id.nullable()
+  .optional()
+  .transform((v) => v ?? null);
 const upperEnum = <T extends string>(values: readonly T[]) =>
   z
     .string()
@@ -16,8 +24,12 @@ const Detail = z.object({
   subject: z.string().nullable().optional(),
   status: upperEnum(['new', 'open', 'pending', 'hold', 'solved', 'closed', 'deleted'] as const),
   custom_status: NullableId,
-  priority: upperEnum(['low', 'normal', 'high', 'urgent'] as const).nullable().optional(),
-  type: upperEnum(['problem', 'incident', 'question', 'task'] as const).nullable().optional(),
+  priority: upperEnum(['low', 'normal', 'high', 'urgent'] as const)
+    .nullable()
+    .optional(),
+  type: upperEnum(['problem', 'incident', 'question', 'task'] as const)
+    .nullable()
+    .optional(),
   requester_id: NullableId,
   assignee_id: NullableId,
   group_id: NullableId,
@@ -39,7 +51,10 @@ export const WebhookEnvelope = z.object({
       previous: z.unknown().optional(),
       current: z.unknown().optional(),
       target_ticket_id: z.unknown().optional(),
-      meta: z.object({ sequence: z.object({ id: z.string() }).partial().optional() }).partial().optional(),
+      meta: z
+        .object({ sequence: z.object({ id: z.string() }).partial().optional() })
+        .partial()
+        .optional(),
     })
     .passthrough()
     .optional(),
@@ -90,19 +105,35 @@ export function normalizeEventWebhook(body: unknown, categories?: CustomStatusCa
         change: { previous: statusOf(event?.previous), current: statusOf(event?.current) ?? ticket.status },
       });
     case 'ticket.soft_deleted':
-      return one({ ...base, type: 'ticket.soft_deleted', ticket: { ...ticket, status: 'deleted', statusCategory: null } });
+      return one({
+        ...base,
+        type: 'ticket.soft_deleted',
+        ticket: { ...ticket, status: 'deleted', statusCategory: null },
+      });
     case 'ticket.permanently_deleted':
-      return one({ ...base, type: 'ticket.permanently_deleted', ticket: { ...ticket, status: 'deleted', statusCategory: null } });
+      return one({
+        ...base,
+        type: 'ticket.permanently_deleted',
+        ticket: { ...ticket, status: 'deleted', statusCategory: null },
+      });
     case 'ticket.undeleted':
       return one({ ...base, type: 'ticket.undeleted' });
     case 'ticket.marked_as_spam':
       return one({ ...base, type: 'ticket.marked_as_spam' });
     case 'ticket.merged': {
       const target = event?.target_ticket_id;
-      return one({ ...base, type: 'ticket.merged', mergedIntoTicketId: typeof target === 'string' || typeof target === 'number' ? String(target) : null });
+      return one({
+        ...base,
+        type: 'ticket.merged',
+        mergedIntoTicketId: typeof target === 'string' || typeof target === 'number' ? String(target) : null,
+      });
     }
     default:
-      return one({ ...base, type: 'ticket.updated', field: type.replace(/^ticket\./, '').replace(/_changed$/, '') });
+      return one({
+        ...base,
+        type: 'ticket.updated',
+        field: type.replace(/^ticket\./, '').replace(/_changed$/, ''),
+      });
   }
 }
 
@@ -111,7 +142,10 @@ const one = (event: TicketEvent): Normalized => ({ kind: 'events', events: [even
 function statusOf(value: unknown): TicketStatus | null {
   if (typeof value !== 'string') return null;
   const lower = value.toLowerCase();
-  return (['new', 'open', 'pending', 'hold', 'solved', 'closed', 'deleted'] as const).find((s) => s === lower) ?? null;
+  return (
+    (['new', 'open', 'pending', 'hold', 'solved', 'closed', 'deleted'] as const).find((s) => s === lower) ??
+    null
+  );
 }
 
 function snapshot(d: z.infer<typeof Detail>, categories?: CustomStatusCategories): TicketSnapshot {
@@ -139,8 +173,18 @@ function snapshot(d: z.infer<typeof Detail>, categories?: CustomStatusCategories
 // ---- trigger webhooks ----
 
 /** Display labels placeholders render ({{ticket.status}} → "On-hold"), mapped back to API values. */
-const STATUS_LABELS: Record<string, TicketStatus> = { new: 'new', open: 'open', pending: 'pending', 'on-hold': 'hold', hold: 'hold', solved: 'solved', closed: 'closed', deleted: 'deleted' };
-const blankToNull = (v: string | undefined) => (v === undefined || v.trim() === '' || v.trim() === '-' ? null : v.trim());
+const STATUS_LABELS: Record<string, TicketStatus> = {
+  new: 'new',
+  open: 'open',
+  pending: 'pending',
+  'on-hold': 'hold',
+  hold: 'hold',
+  solved: 'solved',
+  closed: 'closed',
+  deleted: 'deleted',
+};
+const blankToNull = (v: string | undefined) =>
+  v === undefined || v.trim() === '' || v.trim() === '-' ? null : v.trim();
 
 /** The body we recommend for trigger webhooks (README): every placeholder is a string. */
 export const TriggerBody = z.object({
@@ -195,7 +239,10 @@ export function normalizeTriggerWebhook(body: unknown): Normalized {
       status: b.status,
       statusCategory: statusCategoryOf(b.status),
       customStatusId: null,
-      priority: priority === 'low' || priority === 'normal' || priority === 'high' || priority === 'urgent' ? priority : null,
+      priority:
+        priority === 'low' || priority === 'normal' || priority === 'high' || priority === 'urgent'
+          ? priority
+          : null,
       type: null,
       requesterId: blankToNull(b.requester_id),
       requesterEmail: b.requester_email,

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { EnvFields } from '@ticketflow/config';
+
+export const GatewayEnv = z.object({
+  PORT: EnvFields.port(3001),
+  KAFKA_BROKERS: EnvFields.kafkaBrokers,
+  /** Zendesk signing secrets, comma-separated; several during a rotation. */
+  ZENDESK_WEBHOOK_SECRETS: EnvFields.secretList,
+  /** Accepted age of a signature timestamp, against replays. */
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** Zendesk's trigger payloads stop at 16,000 characters; event payloads are far smaller. */
+  WEBHOOK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .default(256 * 1024),
+  /** Answer 503 before Zendesk's 12 s timeout when Kafka does not acknowledge in time. */
+  PRODUCE_TIMEOUT_MS: z.coerce.number().int().min(100).default(8_000),
+  /** Seconds Zendesk is told to wait before retrying (it retries 503 only under 60 s). */
+  RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(59).default(10),
+  /** Recently acknowledged Zendesk event ids remembered per instance, to drop duplicate deliveries early. */
+  DEDUP_CACHE_SIZE: z.coerce.number().int().min(0).default(100_000),
+  /** Topic for ticket events; override to run several environments on one cluster. */
+  TICKET_EVENTS_TOPIC: z.string().min(1).default('ticket.events.v1'),
+  LOG_LEVEL: EnvFields.logLevel,
+});
+export type GatewayConfig = z.infer<typeof GatewayEnv>;

@@ -1,0 +1,238 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { INestApplication } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import type { Admin, Kafka } from 'kafkajs';
+import { Topics, type TicketEvent } from '@ticketflow/contracts';
+import { ensureTopics } from '@ticketflow/kafka';
+import { collectMessages, testKafka, uniqueSuffix } from '@ticketflow/testing';
+import {
+  SIGNATURE_HEADER,
+  SIGNATURE_TIMESTAMP_HEADER,
+  ZENDESK_TEST_SIGNING_SECRET,
+  signWebhook,
+} from '@ticketflow/zendesk';
+import { startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
+import { createGatewayApp } from './app';
+import { GatewayEnv, type GatewayConfig } from './config';
+
+// A tracer provider as the OTel SDK would register it, so the test can see spans and propagated context.
+const spans = new InMemorySpanExporter();
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+trace.setGlobalTracerProvider(
+  new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
+);
+
+export function gatewayConfig(overrides: Partial<Record<string, string>> = {}): GatewayConfig {
+  return GatewayEnv.parse({
+    PORT: '0',
+    KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
+    ZENDESK_WEBHOOK_SECRETS: `rotated-out-secret-1,${ZENDESK_TEST_SIGNING_SECRET}`,
+    TICKET_EVENTS_TOPIC: `ticket.events.v1.test-${uniqueSuffix()}`,
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  });
+}
+
+export async function listen(app: INestApplication): Promise<string> {
+  await app.listen(0, '127.0.0.1');
+  return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+}
+
+const signedPost = (
+  url: string,
+  body: string,
+  secret = ZENDESK_TEST_SIGNING_SECRET,
+  timestamp = new Date().toISOString(),
+) =>
+  fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
+      [SIGNATURE_TIMESTAMP_HEADER]: timestamp,
+    },
+    body,
+  });
+
+describe('webhook-gateway against the real broker', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let config: GatewayConfig;
+  let app: INestApplication;
+  let url: string;
+  let sim: Simulator;
+
+  beforeAll(async () => {
+    kafka = testKafka('gateway-int-spec');
+    admin = kafka.admin();
+    await admin.connect();
+    config = gatewayConfig();
+    app = await createGatewayApp(config);
+    url = await listen(app);
+    sim = await startSimulator({
+      tickets: 30,
+      apiFaults: { errorRate: 0 },
+      webhooks: {
+        targets: [
+          {
+            id: 'events',
+            endpoint: `${url}/webhooks/zendesk/events`,
+            signingSecret: ZENDESK_TEST_SIGNING_SECRET,
+            mode: 'events',
+          },
+          {
+            id: 'trigger',
+            endpoint: `${url}/webhooks/zendesk/trigger`,
+            signingSecret: ZENDESK_TEST_SIGNING_SECRET,
+            mode: 'trigger',
+          },
+        ],
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await sim.close();
+    await app.close();
+    await admin.disconnect();
+  });
+
+  it("produces every simulator webhook to Kafka, keyed by ticket id, with the gateway span's trace context", async () => {
+    const requester = sim.world.directory.requesters[0]!;
+    const { ticketId } = sim.world.createTicket({ requesterId: requester.id });
+    sim.world.updateTicket(ticketId, { status: 'open', assigneeId: sim.world.directory.agents[0]!.id });
+    sim.world.updateTicket(ticketId, { status: 'solved' });
+    await sim.webhooks!.flush();
+    const delivered = sim.webhooks!.deliveries.filter((d) => d.outcome === 'delivered');
+    expect(delivered.length).toBe(sim.webhooks!.deliveries.length);
+    const eventIds = new Set(delivered.filter((d) => d.eventId).map((d) => d.eventId!));
+
+    const messages = await collectMessages(
+      kafka,
+      config.TICKET_EVENTS_TOPIC,
+      (m) => m.length >= delivered.length,
+    );
+    const events = messages.map((m) => JSON.parse(m.value) as TicketEvent);
+    expect(messages.every((m) => m.key === String(ticketId))).toBe(true);
+    expect(new Set(events.filter((e) => e.source === 'zendesk-event-webhook').map((e) => e.eventId))).toEqual(
+      eventIds,
+    );
+    const triggers = events.filter((e) => e.source === 'zendesk-trigger-webhook');
+    expect(triggers.map((e) => e.ticket.status)).toEqual(['new', 'open', 'solved']);
+    expect(triggers.every((e) => e.ticket.requesterEmail === requester.email)).toBe(true);
+
+    const webhookSpans = spans.getFinishedSpans().filter((s) => s.name.startsWith('zendesk webhook'));
+    const traceIds = new Set(webhookSpans.map((s) => s.spanContext().traceId));
+    for (const message of messages) {
+      expect(message.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+      expect(traceIds).toContain(message.headers['traceparent']!.split('-')[1]);
+      expect(message.headers['event-type']).toBe(JSON.parse(message.value).type);
+    }
+  });
+
+  it('rejects bad input with a clear status and reason, ignores unknown event types, never crashes', async () => {
+    const events = `${url}/webhooks/zendesk/events`;
+    const body = JSON.stringify({
+      id: 'x',
+      type: 'zen:event-type:user.active_changed',
+      time: new Date().toISOString(),
+      detail: {},
+      event: {},
+    });
+
+    const unsigned = await fetch(events, { method: 'POST', body });
+    expect(unsigned.status).toBe(401);
+    expect(await unsigned.json()).toMatchObject({ reason: 'missing-signature' });
+    expect((await signedPost(events, body, 'a-wrong-secret-123')).status).toBe(401);
+    const stale = await signedPost(
+      events,
+      body,
+      ZENDESK_TEST_SIGNING_SECRET,
+      new Date(Date.now() - 10 * 60_000).toISOString(),
+    );
+    expect(await stale.json()).toMatchObject({ reason: 'stale-timestamp' });
+
+    const ignored = await signedPost(events, body);
+    expect(ignored.status).toBe(200);
+    expect(await ignored.json()).toMatchObject({ status: 'ignored' });
+
+    const malformed = await signedPost(events, '{"id": ');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ reason: 'invalid-json' });
+
+    const wrongShape = await signedPost(
+      events,
+      JSON.stringify({
+        id: 'e1',
+        type: 'zen:event-type:ticket.created',
+        time: new Date().toISOString(),
+        detail: { id: 'abc' },
+      }),
+    );
+    expect(wrongShape.status).toBe(400);
+    expect(await wrongShape.json()).toMatchObject({
+      reason: 'invalid-payload',
+      detail: expect.stringContaining('detail'),
+    });
+
+    const huge = await signedPost(events, JSON.stringify({ padding: 'x'.repeat(config.WEBHOOK_MAX_BYTES) }));
+    expect(huge.status).toBe(413);
+
+    const badTrigger = await signedPost(
+      `${url}/webhooks/zendesk/trigger`,
+      JSON.stringify({ ticket_id: '1', status: 'Open' }),
+    );
+    expect(badTrigger.status).toBe(400);
+    expect(((await badTrigger.json()) as { detail: string }).detail).toContain('requester_email');
+
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/webhooks_rejected_total\{[^}]*reason="missing-signature"[^}]*\} 1/);
+    expect(metrics).toMatch(
+      /webhooks_ignored_total\{[^}]*type="zen:event-type:user.active_changed"[^}]*\} 1/,
+    );
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    expect(await (await fetch(`${url}/openapi.json`)).json()).toMatchObject({
+      paths: { '/webhooks/zendesk/events': expect.anything() },
+    });
+  });
+
+  it('answers a duplicate delivery of an acknowledged Zendesk event id without producing it again', async () => {
+    const own = gatewayConfig();
+    const gateway = await createGatewayApp(own);
+    const gatewayUrl = await listen(gateway);
+    try {
+      const update = sim.world.createTicket({ requesterId: sim.world.directory.requesters[1]!.id });
+      const { eventWebhooks } = await import('@ticketflow/zendesk-simulator');
+      const body = JSON.stringify(eventWebhooks(update, sim.world)[0]);
+      const first = await signedPost(`${gatewayUrl}/webhooks/zendesk/events`, body);
+      const second = await signedPost(`${gatewayUrl}/webhooks/zendesk/events`, body);
+      expect(await first.json()).toMatchObject({ status: 'accepted' });
+      expect(await second.json()).toMatchObject({ status: 'duplicate' });
+      // A marker after both: once it is read, anything the duplicate produced would have been read too.
+      const marker = eventWebhooks(
+        sim.world.updateTicket(update.ticketId, { priority: 'urgent' }),
+        sim.world,
+      )[0]!;
+      await signedPost(`${gatewayUrl}/webhooks/zendesk/events`, JSON.stringify(marker));
+      const messages = await collectMessages(kafka, own.TICKET_EVENTS_TOPIC, (m) =>
+        m.some((x) => x.value.includes(marker.id)),
+      );
+      expect(messages.filter((m) => JSON.parse(m.value).eventId === JSON.parse(body).id)).toHaveLength(1);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('creates its topic with the declared partitions', async () => {
+    await expect(
+      ensureTopics(admin, [{ ...Topics.ticketEvents, name: config.TICKET_EVENTS_TOPIC }]),
+    ).resolves.toBeUndefined();
+    const { topics } = await admin.fetchTopicMetadata({ topics: [config.TICKET_EVENTS_TOPIC] });
+    expect(topics[0]!.partitions).toHaveLength(Topics.ticketEvents.partitions);
+  });
+});

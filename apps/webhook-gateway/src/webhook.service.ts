@@ -1,0 +1,134 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { LRUCache } from 'lru-cache';
+import { Topics, type TicketEvent } from '@ticketflow/contracts';
+import type { EventProducer } from '@ticketflow/kafka';
+import { decideWebhook, type WebhookKind } from '@ticketflow/zendesk';
+import type { GatewayConfig } from './config';
+import { GatewayMetrics } from './gateway.metrics';
+
+export const GATEWAY_CONFIG = Symbol('GatewayConfig');
+export const EVENT_PRODUCER = Symbol('EventProducer');
+
+export interface WebhookAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+const tracer = trace.getTracer('webhook-gateway');
+
+class ProduceTimeout extends Error {}
+
+/**
+ * One webhook in, its ticket events on Kafka, the answer out. 2xx only after Kafka acknowledged (acks=all);
+ * 503 with Retry-After when it did not, so Zendesk delivers again. Duplicate deliveries of an acknowledged
+ * Zendesk event id are answered 200 without producing (per instance; projections deduplicate by event id too).
+ */
+@Injectable()
+export class WebhookService {
+  private readonly logger = new Logger(WebhookService.name);
+  private readonly acknowledged: LRUCache<string, true> | null;
+  private readonly topic: typeof Topics.ticketEvents;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    this.topic = { ...Topics.ticketEvents, name: config.TICKET_EVENTS_TOPIC };
+    this.acknowledged =
+      config.DEDUP_CACHE_SIZE > 0 ? new LRUCache({ max: config.DEDUP_CACHE_SIZE, ttl: 3_600_000 }) : null;
+  }
+
+  async handle(
+    kind: WebhookKind,
+    rawBody: Buffer,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<WebhookAnswer> {
+    this.metrics.received.inc({ endpoint: kind });
+    return tracer.startActiveSpan(`zendesk webhook ${kind}`, { kind: SpanKind.SERVER }, async (span) => {
+      try {
+        const answer = await this.process(kind, rawBody, headers, (attributes) =>
+          span.setAttributes(attributes),
+        );
+        span.setAttribute('http.response.status_code', answer.status);
+        if (answer.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        return answer;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async process(
+    kind: WebhookKind,
+    rawBody: Buffer,
+    headers: Record<string, string | string[] | undefined>,
+    annotate: (attributes: Record<string, string | number>) => void,
+  ): Promise<WebhookAnswer> {
+    const decision = decideWebhook(kind, rawBody, headers, {
+      secrets: this.config.ZENDESK_WEBHOOK_SECRETS,
+      toleranceMs: this.config.WEBHOOK_TOLERANCE_SECONDS * 1000,
+    });
+    if (decision.outcome === 'reject') {
+      this.metrics.rejected.inc({ endpoint: kind, reason: decision.reason });
+      // The reason, never the body: it may hold personal data.
+      this.logger.warn({ msg: 'webhook rejected', endpoint: kind, reason: decision.reason });
+      return {
+        status: decision.status,
+        body: {
+          error: decision.status === 401 ? 'unauthorized' : 'bad-request',
+          reason: decision.reason,
+          detail: decision.detail,
+        },
+      };
+    }
+    if (decision.outcome === 'ignore') {
+      this.metrics.ignored.inc({ type: decision.type });
+      return { status: 200, body: { status: 'ignored', type: decision.type } };
+    }
+    const events = decision.events.filter((event) => !this.acknowledged?.has(event.eventId));
+    annotate({
+      'zendesk.event_ids': decision.events.map((e) => e.eventId).join(','),
+      'zendesk.ticket_id': decision.events[0]?.ticketId ?? '',
+    });
+    if (events.length === 0) {
+      this.metrics.duplicates.inc();
+      return { status: 200, body: { status: 'duplicate', eventIds: decision.events.map((e) => e.eventId) } };
+    }
+    const stopTimer = this.metrics.produceSeconds.startTimer();
+    try {
+      await this.produceWithin(events);
+      stopTimer({ outcome: 'acknowledged' });
+    } catch (error) {
+      stopTimer({ outcome: error instanceof ProduceTimeout ? 'timeout' : 'error' });
+      this.metrics.rejected.inc({ endpoint: kind, reason: 'kafka-unavailable' });
+      this.logger.error({ msg: 'kafka did not acknowledge; answering 503', error: (error as Error).message });
+      return {
+        status: 503,
+        headers: { 'retry-after': String(this.config.RETRY_AFTER_SECONDS) },
+        body: { error: 'unavailable', reason: 'kafka-unavailable' },
+      };
+    }
+    for (const event of events) this.acknowledged?.set(event.eventId, true);
+    this.metrics.accepted.inc({ endpoint: kind });
+    return { status: 200, body: { status: 'accepted', eventIds: events.map((e) => e.eventId) } };
+  }
+
+  private produceWithin(events: TicketEvent[]) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ProduceTimeout(`no acknowledgement within ${this.config.PRODUCE_TIMEOUT_MS} ms`)),
+        this.config.PRODUCE_TIMEOUT_MS,
+      );
+    });
+    const send = this.producer.publish(
+      this.topic,
+      events.map((event) => ({ key: event.ticketId, value: event })),
+    );
+    send.catch(() => undefined); // a late failure after the timeout answered is already accounted for
+    return Promise.race([send, timeout]).finally(() => clearTimeout(timer));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './tracing';
+export * from './logging';
+export * from './metrics';
