@@ -3,11 +3,10 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { INestApplication } from '@nestjs/common';
-import type { AddressInfo } from 'node:net';
 import type { Admin, Kafka } from 'kafkajs';
 import { Topics, type TicketEvent } from '@ticketflow/contracts';
 import { ensureTopics } from '@ticketflow/kafka';
-import { collectMessages, testKafka, uniqueSuffix } from '@ticketflow/testing';
+import { collectMessages, testKafka } from '@ticketflow/testing';
 import {
   SIGNATURE_HEADER,
   SIGNATURE_TIMESTAMP_HEADER,
@@ -16,7 +15,8 @@ import {
 } from '@ticketflow/zendesk';
 import { startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
 import { createGatewayApp } from './app';
-import { GatewayEnv, type GatewayConfig } from './config';
+import type { GatewayConfig } from './config';
+import { gatewayConfig, listen } from './testing';
 
 // A tracer provider as the OTel SDK would register it, so the test can see spans and propagated context.
 const spans = new InMemorySpanExporter();
@@ -25,22 +25,6 @@ propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 trace.setGlobalTracerProvider(
   new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
 );
-
-export function gatewayConfig(overrides: Partial<Record<string, string>> = {}): GatewayConfig {
-  return GatewayEnv.parse({
-    PORT: '0',
-    KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
-    ZENDESK_WEBHOOK_SECRETS: `rotated-out-secret-1,${ZENDESK_TEST_SIGNING_SECRET}`,
-    TICKET_EVENTS_TOPIC: `ticket.events.v1.test-${uniqueSuffix()}`,
-    LOG_LEVEL: 'warn',
-    ...overrides,
-  });
-}
-
-export async function listen(app: INestApplication): Promise<string> {
-  await app.listen(0, '127.0.0.1');
-  return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-}
 
 const signedPost = (
   url: string,

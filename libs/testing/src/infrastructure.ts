@@ -71,3 +71,19 @@ export async function startPostgres(): Promise<StartedService> {
   const { stdout } = await run('bash', [join(REPO_ROOT, 'scripts/postgres.sh'), 'start']);
   return { url: stdout.trim().split('\n').pop() ?? '', stop: async () => undefined };
 }
+
+/**
+ * A broker of the test's own on `port`, which it may stop and start again (outage tests). Always the local
+ * KRaft scripts: data survives a stop, as it would on a real broker restart.
+ */
+export function ownKafka(port: number) {
+  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) };
+  const script = (command: string) => run('bash', [join(REPO_ROOT, 'scripts/kafka.sh'), command], { env }).then(() => undefined);
+  return {
+    brokers: `127.0.0.1:${port}`,
+    start: () => script('start'),
+    stop: () => script('stop'),
+    /** Stop and delete its data. */
+    destroy: () => script('reset'),
+  };
+}
