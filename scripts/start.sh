@@ -29,10 +29,11 @@ SERVICES=()
 if grep -qv '^\s*\(#\|$\)' scripts/services.txt; then
   log "building services"
   tsc -p tsconfig.build.json
-  # services.txt: name port  (each app's dist main.js listens on PORT)
-  while read -r name port; do
+  # services.txt: name port [KEY=VALUE ...]  (each app's dist main.js listens on PORT)
+  while read -r name port extra; do
     [[ -z "$name" || "$name" == \#* ]] && continue
-    PORT="$port" node -r ./tools/register-paths.js --enable-source-maps "dist/apps/$name/src/main.js" \
+    # shellcheck disable=SC2086 # extra holds KEY=VALUE words
+    env PORT="$port" $extra node -r ./tools/register-paths.js --enable-source-maps "dist/apps/$name/src/main.js" \
       > "$LOG_DIR/$name.log" 2>&1 &
     PIDS+=("$!")
     SERVICES+=("$name  http://127.0.0.1:$port  (log: .local/logs/$name.log)")

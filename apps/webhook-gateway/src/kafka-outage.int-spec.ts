@@ -1,7 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { collectMessages, ownKafka } from '@ticketflow/testing';
 import { createKafka } from '@ticketflow/kafka';
-import { SIGNATURE_HEADER, SIGNATURE_TIMESTAMP_HEADER, ZENDESK_TEST_SIGNING_SECRET, signWebhook } from '@ticketflow/zendesk';
+import {
+  SIGNATURE_HEADER,
+  SIGNATURE_TIMESTAMP_HEADER,
+  ZENDESK_TEST_SIGNING_SECRET,
+  signWebhook,
+} from '@ticketflow/zendesk';
 import { World, eventWebhooks } from '@ticketflow/zendesk-simulator';
 import { createGatewayApp } from './app';
 import { gatewayConfig, listen } from './testing';
@@ -42,7 +47,11 @@ describe('webhook-gateway when Kafka goes away mid-stream', () => {
       const timestamp = new Date().toISOString();
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(ZENDESK_TEST_SIGNING_SECRET, timestamp, body), [SIGNATURE_TIMESTAMP_HEADER]: timestamp },
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: signWebhook(ZENDESK_TEST_SIGNING_SECRET, timestamp, body),
+          [SIGNATURE_TIMESTAMP_HEADER]: timestamp,
+        },
         body,
       });
       await response.arrayBuffer();
@@ -52,9 +61,11 @@ describe('webhook-gateway when Kafka goes away mid-stream', () => {
     const sendFor = async (ms: number) => {
       const until = Date.now() + ms;
       // Four concurrent senders, like Zendesk's parallel deliveries.
-      await Promise.all(Array.from({ length: 4 }, async () => {
-        while (Date.now() < until) await send();
-      }));
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (Date.now() < until) await send();
+        }),
+      );
     };
 
     await sendFor(2_000);
@@ -70,7 +81,9 @@ describe('webhook-gateway when Kafka goes away mid-stream', () => {
     const statuses = [...answers.values()];
     const acknowledged = [...answers].filter(([, status]) => status === 200).map(([id]) => id);
     const refused = statuses.filter((status) => status !== 200);
-    console.log(`webhooks: ${answers.size} sent, ${acknowledged.length} answered 200, ${refused.length} answered 5xx (before ${counts.before}, down ${counts.down}, after ${counts.after})`);
+    console.log(
+      `webhooks: ${answers.size} sent, ${acknowledged.length} answered 200, ${refused.length} answered 5xx (before ${counts.before}, down ${counts.down}, after ${counts.after})`,
+    );
 
     expect(refused.every((status) => status >= 500)).toBe(true);
     expect(refused.length).toBeGreaterThan(0); // the outage was observed
@@ -78,10 +91,15 @@ describe('webhook-gateway when Kafka goes away mid-stream', () => {
 
     const kafka = createKafka({ brokers: [broker.brokers], clientId: 'outage-check' });
     const wanted = new Set(acknowledged);
-    const messages = await collectMessages(kafka, config.TICKET_EVENTS_TOPIC, (read) => {
-      const ids = new Set(read.map((m) => JSON.parse(m.value).eventId as string));
-      return [...wanted].every((id) => ids.has(id));
-    }, 60_000);
+    const messages = await collectMessages(
+      kafka,
+      config.TICKET_EVENTS_TOPIC,
+      (read) => {
+        const ids = new Set(read.map((m) => JSON.parse(m.value).eventId as string));
+        return [...wanted].every((id) => ids.has(id));
+      },
+      60_000,
+    );
     const inKafka = new Set(messages.map((m) => JSON.parse(m.value).eventId as string));
     expect(acknowledged.filter((id) => !inKafka.has(id))).toEqual([]);
   });

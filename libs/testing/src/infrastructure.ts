@@ -78,7 +78,8 @@ export async function startPostgres(): Promise<StartedService> {
  */
 export function ownKafka(port: number) {
   const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) };
-  const script = (command: string) => run('bash', [join(REPO_ROOT, 'scripts/kafka.sh'), command], { env }).then(() => undefined);
+  const script = (command: string) =>
+    run('bash', [join(REPO_ROOT, 'scripts/kafka.sh'), command], { env }).then(() => undefined);
   return {
     brokers: `127.0.0.1:${port}`,
     start: () => script('start'),
