@@ -42,7 +42,11 @@ export async function createGatewayApp(config: GatewayConfig): Promise<INestAppl
   );
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, withDeadLetter({ ...Topics.ticketEvents, name: config.TICKET_EVENTS_TOPIC }));
+  await ensureTopics(
+    admin,
+    withDeadLetter({ ...Topics.ticketEvents, name: config.TICKET_EVENTS_TOPIC }),
+    config.KAFKA_REPLICATION_FACTOR,
+  );
   const producer = new EventProducer(kafka, {
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2_000 },
   });

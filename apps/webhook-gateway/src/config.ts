@@ -4,6 +4,8 @@ import { EnvFields } from '@ticketflow/config';
 export const GatewayEnv = z.object({
   PORT: EnvFields.port(3001),
   KAFKA_BROKERS: EnvFields.kafkaBrokers,
+  /** Replication of the topics the gateway creates when missing (3 on a production cluster). */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
   /** Zendesk signing secrets, comma-separated; several during a rotation. */
   ZENDESK_WEBHOOK_SECRETS: EnvFields.secretList,
   /** Accepted age of a signature timestamp, against replays. */

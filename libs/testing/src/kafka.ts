@@ -77,7 +77,13 @@ export async function collectMessages(
         });
       },
     });
-    await eventually(() => (done(messages) ? true : undefined), timeoutMs);
+    try {
+      await eventually(() => (done(messages) ? true : undefined), timeoutMs);
+    } catch {
+      throw new Error(
+        `read ${messages.length} messages from ${topic} in ${timeoutMs} ms without the condition holding`,
+      );
+    }
     return messages;
   } finally {
     await consumer.disconnect();

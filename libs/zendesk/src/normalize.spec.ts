@@ -114,6 +114,11 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
     expect(
       (normalizeTriggerWebhook({ ...rendered }) as { events: { eventId: string }[] }).events[0]!.eventId,
     ).toBe(event.eventId);
+    // Another change in the same second (whole-second timestamps) is another event, not a duplicate.
+    const sameSecond = normalizeTriggerWebhook({ ...rendered, status: 'Solved' }) as {
+      events: { eventId: string }[];
+    };
+    expect(sameSecond.events[0]!.eventId).not.toBe(event.eventId);
     expect(normalizeTriggerWebhook({ ...rendered, status: 'Exploded' })).toMatchObject({ kind: 'invalid' });
     expect(normalizeTriggerWebhook({ ...rendered, requester_email: '' })).toMatchObject({ kind: 'invalid' });
   });

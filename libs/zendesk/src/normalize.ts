@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
   statusCategoryOf,
@@ -216,7 +217,8 @@ export const RECOMMENDED_TRIGGER_BODY = {
 
 /**
  * A trigger webhook → a `ticket.updated` snapshot. Trigger bodies carry no event id: ours is derived from the
- * ticket id and its update time, so Zendesk's retries of one trigger firing deduplicate.
+ * ticket id, its update time and a digest of the body, so Zendesk's retries of one firing (same body) deduplicate
+ * while two changes within the same second ({{ticket.updated_at_with_timestamp}} has whole seconds) do not.
  */
 export function normalizeTriggerWebhook(body: unknown): Normalized {
   const parsed = TriggerBody.safeParse(body);
@@ -228,7 +230,7 @@ export function normalizeTriggerWebhook(body: unknown): Normalized {
     schemaVersion: 1,
     type: 'ticket.updated',
     field: 'trigger',
-    eventId: `trigger:${b.ticket_id}:${Date.parse(b.updated_at)}`,
+    eventId: `trigger:${b.ticket_id}:${Date.parse(b.updated_at)}:${digest(b)}`,
     source: 'zendesk-trigger-webhook',
     occurredAt: updatedAt,
     ticketId: b.ticket_id,
@@ -254,4 +256,14 @@ export function normalizeTriggerWebhook(body: unknown): Normalized {
       updatedAt,
     },
   });
+}
+
+/** Short digest of a parsed body, independent of key order and whitespace. */
+function digest(body: Record<string, unknown>): string {
+  const canonical = JSON.stringify(
+    Object.keys(body)
+      .sort()
+      .map((key) => [key, body[key]]),
+  );
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
