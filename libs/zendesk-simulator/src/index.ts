@@ -9,3 +9,4 @@ export * from './webhook-sender';
 export * from './scenario';
 export * from './api-guards';
 export * from './simulator';
+export * from './audits';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_TYPE_PREFIX, type TicketWebhookEnvelope, type WebhookTicketDetail } from '@ticketflow/zendesk';
+import { auditIdOf } from './audits';
 import type { TicketChange, TicketState } from './model';
 import type { TicketUpdate, World } from './world';
 
@@ -123,7 +124,7 @@ export function eventWebhooks(update: TicketUpdate, world: World): TicketWebhook
     detail: webhookDetail(update.after, actor),
     event: {
       ...event,
-      meta: { sequence: { id: update.sequenceId, position: position + 1, total: events.length } },
+      meta: { sequence: { id: String(auditIdOf(update.sequenceId)), position: position + 1, total: events.length } },
     },
     id: randomUUID(),
     subject: `zen:ticket:${update.ticketId}`,

@@ -1,5 +1,5 @@
 import { Topics, decode } from '@ticketflow/contracts';
-import { World, eventWebhooks, renderTriggerTemplate } from '@ticketflow/zendesk-simulator';
+import { World, auditIdOf, eventWebhooks, renderTriggerTemplate } from '@ticketflow/zendesk-simulator';
 import { RECOMMENDED_TRIGGER_BODY, normalizeEventWebhook, normalizeTriggerWebhook } from './normalize';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
@@ -50,7 +50,7 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
       change: { previous: 'new', current: 'open' },
       ticket: { customStatusId: '6', statusCategory: 'open' },
     });
-    expect(new Set(events.map((e) => e.sequenceId))).toEqual(new Set([opened.sequenceId]));
+    expect(new Set(events.map((e) => e.sequenceId))).toEqual(new Set([String(auditIdOf(opened.sequenceId))]));
     for (const event of events) expect(() => decode(Topics.ticketEvents, event)).not.toThrow();
   });
 
