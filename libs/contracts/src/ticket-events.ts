@@ -95,11 +95,29 @@ export const TicketMerged = z
 export const TicketMarkedAsSpam = z
   .object({ ...ticketEventBase, type: z.literal('ticket.marked_as_spam') })
   .meta({ id: 'TicketMarkedAsSpam', description: 'Marked as spam; Zendesk deletes it.' });
-export const TicketReconciled = z.object({ ...ticketEventBase, type: z.literal('ticket.reconciled') }).meta({
-  id: 'TicketReconciled',
-  description:
-    "The ticket's state as read from Zendesk's incremental export, correcting missed or wrong webhooks.",
-});
+export const StatusChange = z
+  .object({
+    sequenceId: z.string().min(1).describe('the Zendesk audit (action) that made the change'),
+    at: IsoTimestamp,
+    from: TicketStatus.nullable(),
+    to: TicketStatus,
+  })
+  .meta({ id: 'StatusChange' });
+export type StatusChange = z.infer<typeof StatusChange>;
+
+export const TicketReconciled = z
+  .object({
+    ...ticketEventBase,
+    type: z.literal('ticket.reconciled'),
+    statusChanges: z
+      .array(StatusChange)
+      .describe("the ticket's status changes Zendesk's audit log shows in the pass's window, oldest first"),
+  })
+  .meta({
+    id: 'TicketReconciled',
+    description:
+      "The ticket's state as read from Zendesk's incremental exports, correcting missed or wrong webhooks.",
+  });
 
 export const TicketEvent = z
   .discriminatedUnion('type', [

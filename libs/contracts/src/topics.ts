@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { TicketEvent } from './ticket-events';
-import { UserEvent } from './user-events';
+import { UserEvent, UserOpenTicketsChanged } from './user-events';
 
 export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
   name: string;
@@ -33,6 +33,15 @@ export const Topics = {
       "The company's users as they are created, changed and removed; compacted to the latest per user.",
     key: 'company user id',
     schema: UserEvent,
+    partitions: 6,
+    configs: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
+  }),
+  userOpenTickets: defineTopic({
+    name: 'user.open-tickets.v1',
+    description:
+      "Each company user's open Zendesk tickets, published by enrichment whenever they change; compacted to the latest per user.",
+    key: 'company user id',
+    schema: UserOpenTicketsChanged,
     partitions: 6,
     configs: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
   }),

@@ -22,3 +22,24 @@ export const UserDeleted = z
 
 export const UserEvent = z.discriminatedUnion('type', [UserUpserted, UserDeleted]).meta({ id: 'UserEvent' });
 export type UserEvent = z.infer<typeof UserEvent>;
+
+/** What enrichment knows of a user's tickets, published on every change of them (state, not delta). */
+export const UserOpenTicketsChanged = z
+  .object({
+    schemaVersion: z.literal(1),
+    type: z.literal('user.open_tickets_changed'),
+    eventId: z.string().min(1),
+    occurredAt: IsoTimestamp,
+    userId: z.string().min(1).describe("the company's user id; also the Kafka key"),
+    openTicketIds: z
+      .array(z.string())
+      .describe("Zendesk ids of the user's open tickets (new, open, pending, hold), ascending"),
+    openCount: z.number().int().nonnegative(),
+    causeEventId: z.string().nullable().describe('the ticket or user event whose projection changed it'),
+  })
+  .meta({
+    id: 'UserOpenTicketsChanged',
+    description:
+      "A user's set of open Zendesk tickets after a change; the latest per user is the current state.",
+  });
+export type UserOpenTicketsChanged = z.infer<typeof UserOpenTicketsChanged>;

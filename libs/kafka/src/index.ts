@@ -3,3 +3,4 @@ export * from './topics';
 export * from './producer';
 export * from './consumer';
 export * from './trace-context';
+export * from './batch-consumer';

@@ -269,8 +269,10 @@ export class ZendeskApiController {
     if (res.locals['role'] !== 'admin') fail(403, 'Forbidden', 'You do not have access to this page.');
     const now = this.world.clock();
     const start = Number(query['start_time']);
-    if (query['start_time'] === undefined || !Number.isInteger(start) || start < 0) fail(400, 'InvalidValue', 'start_time must be a unix timestamp in seconds');
-    if (start * 1000 > now - 60_000) fail(400, 'InvalidValue', 'Too recent start_time. Use a start_time at least one minute in the past');
+    if (query['start_time'] === undefined || !Number.isInteger(start) || start < 0)
+      fail(400, 'InvalidValue', 'start_time must be a unix timestamp in seconds');
+    if (start * 1000 > now - 60_000)
+      fail(400, 'InvalidValue', 'Too recent start_time. Use a start_time at least one minute in the past');
     const perPage = intParam(query['per_page'], 'per_page', 1000, 1000);
     // Whole seconds, as Zendesk: the last minute is never exported.
     const untilMs = Math.floor((now - 60_000) / 1000) * 1000 - 1;
@@ -280,7 +282,9 @@ export class ZendeskApiController {
     const endTime = page.length ? page[page.length - 1]!.timestamp : start;
     return {
       ticket_events: page,
-      next_page: this.url('incremental/ticket_events.json', { start_time: endOfStream ? Math.floor(untilMs / 1000) + 1 : endTime }),
+      next_page: this.url('incremental/ticket_events.json', {
+        start_time: endOfStream ? Math.floor(untilMs / 1000) + 1 : endTime,
+      }),
       count: page.length,
       end_of_stream: endOfStream,
       end_time: endOfStream ? Math.floor(untilMs / 1000) + 1 : endTime,

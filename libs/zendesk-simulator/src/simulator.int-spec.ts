@@ -141,12 +141,26 @@ describe('zendesk-simulator over HTTP', () => {
       const seen = new Map<string, { to: string; from: string | null }>();
       let url = '/api/v2/incremental/ticket_events.json?start_time=0&per_page=500';
       for (let pages = 0; pages < 100; pages++) {
-        const page = (await get(url)).body as { ticket_events: { id: number; ticket_id: number; child_events: { value: string; previous_value: string | null }[] }[]; next_page: string; end_of_stream: boolean };
-        for (const audit of page.ticket_events) seen.set(`${audit.ticket_id}:${audit.id}`, { to: audit.child_events[0]!.value, from: audit.child_events[0]!.previous_value });
+        const page = (await get(url)).body as {
+          ticket_events: {
+            id: number;
+            ticket_id: number;
+            child_events: { value: string; previous_value: string | null }[];
+          }[];
+          next_page: string;
+          end_of_stream: boolean;
+        };
+        for (const audit of page.ticket_events)
+          seen.set(`${audit.ticket_id}:${audit.id}`, {
+            to: audit.child_events[0]!.value,
+            from: audit.child_events[0]!.previous_value,
+          });
         if (page.end_of_stream) break;
         url = page.next_page.replace(sim.url, '');
       }
-      const truthTransitions = sim.truth.allTickets(Date.now() - 61_000).reduce((n, t) => n + t.history.length, 0);
+      const truthTransitions = sim.truth
+        .allTickets(Date.now() - 61_000)
+        .reduce((n, t) => n + t.history.length, 0);
       expect(seen.size).toBe(truthTransitions);
     });
 

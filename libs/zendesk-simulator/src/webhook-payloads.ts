@@ -124,7 +124,9 @@ export function eventWebhooks(update: TicketUpdate, world: World): TicketWebhook
     detail: webhookDetail(update.after, actor),
     event: {
       ...event,
-      meta: { sequence: { id: String(auditIdOf(update.sequenceId)), position: position + 1, total: events.length } },
+      meta: {
+        sequence: { id: String(auditIdOf(update.sequenceId)), position: position + 1, total: events.length },
+      },
     },
     id: randomUUID(),
     subject: `zen:ticket:${update.ticketId}`,

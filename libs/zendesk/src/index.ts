@@ -3,3 +3,4 @@ export * from './rest-types';
 export * from './webhook-types';
 export * from './normalize';
 export * from './webhook-intake';
+export * from './client';

@@ -1,0 +1,170 @@
+import type { TicketEvent } from '@ticketflow/contracts';
+import { projectTicketEvent, type TicketRow, type TransitionRow } from './projection';
+
+const snapshot = (status: TicketEvent['ticket']['status'], updatedAt: string) => ({
+  id: '42',
+  subject: 'Printer on fire',
+  status,
+  statusCategory: status === 'closed' ? ('solved' as const) : status === 'deleted' ? null : status,
+  customStatusId: null,
+  priority: 'normal' as const,
+  type: null,
+  requesterId: '7',
+  requesterEmail: null,
+  assigneeId: null,
+  groupId: null,
+  organizationId: null,
+  tags: [],
+  createdAt: '2026-11-25T10:00:00Z',
+  updatedAt,
+});
+
+const created: TicketEvent = {
+  schemaVersion: 1,
+  type: 'ticket.created',
+  eventId: 'e1',
+  source: 'zendesk-event-webhook',
+  occurredAt: '2026-11-25T10:00:00.100Z',
+  ticketId: '42',
+  sequenceId: 's1',
+  ticket: snapshot('new', '2026-11-25T10:00:00Z'),
+};
+const opened: TicketEvent = {
+  schemaVersion: 1,
+  type: 'ticket.status_changed',
+  eventId: 'e2',
+  source: 'zendesk-event-webhook',
+  occurredAt: '2026-11-25T10:05:00.200Z',
+  ticketId: '42',
+  sequenceId: 's2',
+  ticket: snapshot('open', '2026-11-25T10:05:00Z'),
+  change: { previous: 'new', current: 'open' },
+};
+const solved: TicketEvent = {
+  schemaVersion: 1,
+  type: 'ticket.status_changed',
+  eventId: 'e3',
+  source: 'zendesk-event-webhook',
+  occurredAt: '2026-11-25T11:00:00.300Z',
+  ticketId: '42',
+  sequenceId: 's3',
+  ticket: snapshot('solved', '2026-11-25T11:00:00Z'),
+  change: { previous: 'open', current: 'solved' },
+};
+
+/** Folds events like the projector does: row by row, transitions deduplicated by key. */
+function fold(events: TicketEvent[]) {
+  let row: TicketRow | null = null;
+  const history = new Map<string, TransitionRow>();
+  for (const event of events) {
+    const projected = projectTicketEvent(row, event);
+    if (projected.row) row = projected.row;
+    for (const t of projected.transitions) {
+      const key = `${t.sequenceId}:${t.to}`;
+      const seen = history.get(key);
+      if (!seen) history.set(key, t);
+      else if (t.authoritative && !seen.authoritative)
+        history.set(key, { ...seen, from: t.from, authoritative: true });
+    }
+  }
+  const transitions = [...history.values()]
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .map((t) => [t.from, t.to]);
+  return { row: row && { ...row, orderKey: undefined, lastEventId: undefined }, transitions };
+}
+
+describe('ticket projection', () => {
+  const inOrder = fold([created, opened, solved]);
+
+  it('projects the latest snapshot, open flag and every transition', () => {
+    expect(inOrder.row).toMatchObject({
+      status: 'solved',
+      statusCategory: 'solved',
+      open: false,
+      solvedAt: solved.occurredAt,
+    });
+    expect(inOrder.transitions).toEqual([
+      [null, 'new'],
+      ['new', 'open'],
+      ['open', 'solved'],
+    ]);
+  });
+
+  it('gives the same state for duplicates, any order and replays', () => {
+    const orders = [
+      [created, opened, solved, solved, opened],
+      [solved, created, opened],
+      [opened, solved, created, created],
+      [created, opened, solved, created, opened, solved],
+    ];
+    for (const events of orders) {
+      const result = fold(events);
+      expect(result.transitions).toEqual(inOrder.transitions);
+      expect(result.row).toMatchObject({ status: 'solved', open: false, updatedAt: solved.ticket.updatedAt });
+    }
+  });
+
+  it('lets reconciliation win a tie within one Zendesk second and correct an inferred transition', () => {
+    const deleted: TicketEvent = {
+      ...opened,
+      type: 'ticket.soft_deleted',
+      eventId: 'e4',
+      sequenceId: 's4',
+      ticket: snapshot('deleted', '2026-11-25T10:05:00Z'),
+    } as TicketEvent;
+    // Deleted arrives before the status change it followed: the `from` inferred from the row is wrong.
+    const early = fold([created, deleted, opened]);
+    expect(early.transitions).toContainEqual(['new', 'deleted']);
+    const reconciled: TicketEvent = {
+      schemaVersion: 1,
+      type: 'ticket.reconciled',
+      eventId: 'r1',
+      source: 'reconciliation',
+      occurredAt: '2026-11-25T10:05:00Z',
+      ticketId: '42',
+      sequenceId: null,
+      ticket: snapshot('deleted', '2026-11-25T10:05:00Z'),
+      statusChanges: [{ sequenceId: 's4', at: '2026-11-25T10:05:00Z', from: 'open', to: 'deleted' }],
+    };
+    const fixed = fold([created, deleted, opened, reconciled]);
+    expect(fixed.transitions).toContainEqual(['open', 'deleted']);
+    expect(fixed.transitions).not.toContainEqual(['new', 'deleted']);
+    expect(fixed.row).toMatchObject({ status: 'deleted', deleted: 'soft', open: false });
+  });
+
+  it('never resurrects a permanently deleted ticket', () => {
+    const purge = {
+      ...solved,
+      type: 'ticket.permanently_deleted',
+      eventId: 'e5',
+      sequenceId: 's5',
+      occurredAt: '2026-11-25T12:00:00Z',
+      ticket: snapshot('deleted', '2026-11-25T12:00:00Z'),
+    } as TicketEvent;
+    const late = {
+      ...opened,
+      eventId: 'e6',
+      occurredAt: '2026-11-25T13:00:00Z',
+      ticket: snapshot('open', '2026-11-25T13:00:00Z'),
+    } as TicketEvent;
+    expect(fold([created, purge, late]).row).toMatchObject({ deleted: 'permanent', open: false });
+  });
+
+  it('takes the requester email from trigger snapshots, normalised', () => {
+    const trigger: TicketEvent = {
+      schemaVersion: 1,
+      type: 'ticket.updated',
+      field: 'trigger',
+      eventId: 't1',
+      source: 'zendesk-trigger-webhook',
+      occurredAt: '2026-11-25T10:05:00Z',
+      ticketId: '42',
+      sequenceId: null,
+      ticket: { ...snapshot('open', '2026-11-25T10:05:00Z'), requesterEmail: ' Ann.Lee@Example.COM ' },
+    };
+    expect(projectTicketEvent(null, trigger).requester).toEqual({
+      requesterId: '7',
+      email: 'ann.lee@example.com',
+    });
+  });
+});

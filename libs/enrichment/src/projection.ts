@@ -1,0 +1,153 @@
+import {
+  OPEN_STATUS_CATEGORIES,
+  type TicketEvent,
+  type TicketStatus,
+  type StatusCategory,
+} from '@ticketflow/contracts';
+
+/** A ticket as the read model keeps it. Times are ISO strings. */
+export interface TicketRow {
+  ticketId: string;
+  requesterId: string | null;
+  subject: string | null;
+  status: TicketStatus;
+  statusCategory: StatusCategory | null;
+  customStatusId: string | null;
+  priority: string | null;
+  assigneeId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  solvedAt: string | null;
+  open: boolean;
+  deleted: 'soft' | 'permanent' | null;
+  /** Ordering key of the snapshot the row holds: see `orderOf`. */
+  orderKey: string;
+  lastEventId: string;
+}
+
+/** One status transition of a ticket; (ticketId, sequenceId, to) identifies it whatever its source. */
+export interface TransitionRow {
+  ticketId: string;
+  sequenceId: string;
+  from: TicketStatus | null;
+  to: TicketStatus;
+  at: string;
+  sourceEventId: string;
+  /** From Zendesk's audit log (reconciliation): its `from` replaces one inferred from webhooks. */
+  authoritative: boolean;
+}
+
+export interface Projected {
+  /** The row to store; null when the event is older than what the row holds (only its transitions count). */
+  row: TicketRow | null;
+  transitions: TransitionRow[];
+  /** Requester id → email, when the event carried it (trigger webhooks). */
+  requester: { requesterId: string; email: string } | null;
+}
+
+const SOURCE_RANK: Record<TicketEvent['source'], number> = {
+  'zendesk-event-webhook': 0,
+  'zendesk-trigger-webhook': 0,
+  // For the same Zendesk update second, what the export read after the settle lag is final.
+  reconciliation: 1,
+};
+
+/**
+ * Snapshots are ordered by Zendesk's updated_at (whole seconds), then by source (reconciliation last), then by
+ * the event time (milliseconds in webhook envelopes). A lexically comparable string.
+ */
+export function orderOf(event: TicketEvent): string {
+  const seconds = Math.floor(Date.parse(event.ticket.updatedAt) / 1000);
+  const occurred = Date.parse(event.occurredAt);
+  return `${String(seconds).padStart(12, '0')}.${SOURCE_RANK[event.source]}.${String(occurred).padStart(15, '0')}`;
+}
+
+export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+
+/**
+ * Evolves a ticket's read model by one event (pure). Idempotent and order-insensitive: an event older than the
+ * row's snapshot changes nothing but may add the transition it carries; applying an event twice gives the same
+ * result, so duplicates and replays cannot corrupt state.
+ */
+export function projectTicketEvent(current: TicketRow | null, event: TicketEvent): Projected {
+  const order = orderOf(event);
+  const newer = current === null || order >= current.orderKey;
+  const snapshot = event.ticket;
+  const requester =
+    snapshot.requesterEmail && snapshot.requesterId
+      ? { requesterId: snapshot.requesterId, email: normaliseEmail(snapshot.requesterEmail) }
+      : null;
+  const transitions = transitionsOf(current, event, newer);
+
+  if (!newer) return { row: null, transitions, requester };
+  if (current?.deleted === 'permanent') return { row: null, transitions: [], requester };
+
+  let deleted: TicketRow['deleted'] = snapshot.status === 'deleted' ? 'soft' : null;
+  if (event.type === 'ticket.permanently_deleted') deleted = 'permanent';
+  const status: TicketStatus = deleted ? 'deleted' : snapshot.status;
+  const statusCategory = deleted ? null : snapshot.statusCategory;
+  const solvedNow = statusCategory === 'solved' && current?.statusCategory !== 'solved';
+  return {
+    row: {
+      ticketId: event.ticketId,
+      requesterId: snapshot.requesterId ?? current?.requesterId ?? null,
+      subject: snapshot.subject ?? current?.subject ?? null,
+      status,
+      statusCategory,
+      customStatusId: snapshot.customStatusId,
+      priority: snapshot.priority,
+      assigneeId: snapshot.assigneeId,
+      createdAt: snapshot.createdAt,
+      updatedAt: snapshot.updatedAt,
+      solvedAt:
+        statusCategory === 'solved'
+          ? solvedNow
+            ? event.occurredAt
+            : (current?.solvedAt ?? event.occurredAt)
+          : null,
+      open: deleted === null && statusCategory !== null && OPEN_STATUS_CATEGORIES.has(statusCategory),
+      deleted,
+      orderKey: order,
+      lastEventId: event.eventId,
+    },
+    transitions,
+    requester,
+  };
+}
+
+function transitionsOf(current: TicketRow | null, event: TicketEvent, newer: boolean): TransitionRow[] {
+  const base = {
+    ticketId: event.ticketId,
+    at: event.occurredAt,
+    sourceEventId: event.eventId,
+    authoritative: false,
+  };
+  const sequenceId = event.sequenceId ?? event.eventId;
+  // The status before this event, when the row is known to hold the state just before it.
+  const before = newer && current && !current.deleted ? current.status : null;
+  switch (event.type) {
+    case 'ticket.created':
+      return [{ ...base, sequenceId, from: null, to: event.ticket.status }];
+    case 'ticket.status_changed':
+      if (!event.change.current) return [];
+      return [{ ...base, sequenceId, from: event.change.previous, to: event.change.current }];
+    case 'ticket.soft_deleted':
+    case 'ticket.marked_as_spam':
+      return [{ ...base, sequenceId, from: before, to: 'deleted' }];
+    case 'ticket.undeleted':
+      return [{ ...base, sequenceId, from: 'deleted', to: event.ticket.status }];
+    case 'ticket.merged':
+      return before === 'closed' ? [] : [{ ...base, sequenceId, from: before, to: 'closed' }];
+    case 'ticket.reconciled':
+      return event.statusChanges.map((change) => ({
+        ...base,
+        sequenceId: change.sequenceId,
+        from: change.from,
+        to: change.to,
+        at: change.at,
+        authoritative: true,
+      }));
+    default:
+      return [];
+  }
+}

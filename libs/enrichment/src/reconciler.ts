@@ -1,0 +1,193 @@
+import type { DataSource } from 'typeorm';
+import {
+  Topics,
+  statusCategoryOf,
+  type StatusChange,
+  type TicketEvent,
+  type TicketStatus,
+} from '@ticketflow/contracts';
+import type { EventProducer } from '@ticketflow/kafka';
+import type { RestTicket, ZendeskClient } from '@ticketflow/zendesk';
+
+export interface ReconcilerOptions {
+  /** Where a first pass starts (unix seconds): 0 backfills the whole account. */
+  initialStartTime: number;
+  /** Status audits are re-read this far back on every pass, for changes Zendesk recorded late. */
+  settleLagSeconds: number;
+  name?: string;
+  topic?: typeof Topics.ticketEvents;
+}
+
+export interface PassProgress {
+  phase: 'audits' | 'tickets';
+  pages: number;
+  items: number;
+}
+
+export interface PassResult {
+  tickets: number;
+  statusChanges: number;
+  pages: number;
+}
+
+const STATUSES: readonly TicketStatus[] = ['new', 'open', 'pending', 'hold', 'solved', 'closed', 'deleted'];
+const asStatus = (value: unknown): TicketStatus | null =>
+  (STATUSES as readonly unknown[]).includes(value) ? (value as TicketStatus) : null;
+
+/** A ticket of the incremental export as a corrective `ticket.reconciled` event. */
+export function reconciledEvent(
+  ticket: RestTicket,
+  statusChanges: StatusChange[],
+  passId: string,
+): TicketEvent {
+  const id = String(ticket.id);
+  return {
+    schemaVersion: 1,
+    type: 'ticket.reconciled',
+    eventId: `reconcile:${passId}:${id}`,
+    source: 'reconciliation',
+    occurredAt: new Date(ticket.updated_at).toISOString(),
+    ticketId: id,
+    sequenceId: null,
+    statusChanges,
+    ticket: {
+      id,
+      subject: ticket.subject,
+      status: ticket.status,
+      statusCategory: statusCategoryOf(ticket.status),
+      customStatusId: ticket.custom_status_id === null ? null : String(ticket.custom_status_id),
+      priority: ticket.priority,
+      type: ticket.type,
+      requesterId: ticket.requester_id === null ? null : String(ticket.requester_id),
+      requesterEmail: null,
+      assigneeId: ticket.assignee_id === null ? null : String(ticket.assignee_id),
+      groupId: ticket.group_id === null ? null : String(ticket.group_id),
+      organizationId: ticket.organization_id === null ? null : String(ticket.organization_id),
+      tags: ticket.tags,
+      createdAt: new Date(ticket.created_at).toISOString(),
+      updatedAt: new Date(ticket.updated_at).toISOString(),
+    },
+  };
+}
+
+/**
+ * Converges the read models on Zendesk's truth whatever the webhooks did: walks the status audits (incremental
+ * ticket events, re-reading a settle lag) and the cursor-based incremental ticket export, and publishes one
+ * `ticket.reconciled` per changed ticket with its snapshot and audited status changes. The export cursor and the
+ * audit watermark live in Postgres and move only after Kafka acknowledged what was read.
+ */
+export class Reconciler {
+  constructor(
+    private readonly db: DataSource,
+    private readonly zendesk: ZendeskClient,
+    private readonly producer: EventProducer,
+    private readonly options: ReconcilerOptions,
+  ) {}
+
+  private get name() {
+    return this.options.name ?? 'zendesk';
+  }
+
+  async runPass(onProgress?: (progress: PassProgress) => void): Promise<PassResult> {
+    const topic = this.options.topic ?? Topics.ticketEvents;
+    const passId = Date.now().toString(36);
+    const [state] = (await this.db.query(
+      `SELECT ticket_cursor, audit_start_time FROM reconciliation_state WHERE name = $1`,
+      [this.name],
+    )) as {
+      ticket_cursor: string | null;
+      audit_start_time: string;
+    }[];
+    let auditStart = Math.max(
+      0,
+      Number(state?.audit_start_time ?? this.options.initialStartTime) -
+        (state ? this.options.settleLagSeconds : 0),
+    );
+
+    // 1. Status audits, grouped per ticket.
+    const changes = new Map<string, StatusChange[]>();
+    let pages = 0;
+    let statusChanges = 0;
+    for (;;) {
+      const page = await this.zendesk.incrementalTicketEvents(auditStart);
+      pages++;
+      for (const audit of page.ticket_events) {
+        for (const child of audit.child_events) {
+          const to = asStatus(child.value);
+          if (child.field_name !== 'status' || !to) continue;
+          const list = changes.get(String(audit.ticket_id)) ?? [];
+          if (!list.some((c) => c.sequenceId === String(audit.id) && c.to === to)) {
+            list.push({
+              sequenceId: String(audit.id),
+              at: new Date(audit.created_at).toISOString(),
+              from: asStatus(child.previous_value),
+              to,
+            });
+            statusChanges++;
+          }
+          changes.set(String(audit.ticket_id), list);
+        }
+      }
+      onProgress?.({ phase: 'audits', pages, items: statusChanges });
+      if (page.end_of_stream || page.end_time <= auditStart) {
+        auditStart = page.end_time;
+        break;
+      }
+      auditStart = page.end_time;
+    }
+
+    // 2. Ticket snapshots by cursor; each page published before the cursor moves.
+    let position: { cursor: string } | { startTime: number } = state?.ticket_cursor
+      ? { cursor: state.ticket_cursor }
+      : { startTime: this.options.initialStartTime };
+    let tickets = 0;
+    for (;;) {
+      const page = await this.zendesk.incrementalTickets(position);
+      pages++;
+      const events = page.tickets.map((ticket) => {
+        const own = changes.get(String(ticket.id)) ?? [];
+        changes.delete(String(ticket.id));
+        return reconciledEvent(ticket, own, passId);
+      });
+      await this.producer.publish(
+        topic,
+        events.map((value) => ({ key: value.ticketId, value })),
+      );
+      tickets += events.length;
+      if (page.after_cursor) position = { cursor: page.after_cursor };
+      await this.saveState('cursor' in position ? position.cursor : null, null);
+      onProgress?.({ phase: 'tickets', pages, items: tickets });
+      if (page.end_of_stream) break;
+    }
+
+    // 3. Audited changes of tickets the export did not show this pass (read again within the settle lag).
+    const leftover = [...changes.keys()];
+    for (let i = 0; i < leftover.length; i += 100) {
+      const ids = leftover.slice(i, i + 100);
+      const { tickets: found } = await this.zendesk.get<{ tickets: RestTicket[] }>(
+        `/api/v2/tickets/show_many.json?ids=${ids.join(',')}`,
+      );
+      const events = found.map((ticket) =>
+        reconciledEvent(ticket, changes.get(String(ticket.id)) ?? [], passId),
+      );
+      await this.producer.publish(
+        topic,
+        events.map((value) => ({ key: value.ticketId, value })),
+      );
+      tickets += events.length;
+    }
+    await this.saveState(null, auditStart);
+    return { tickets, statusChanges, pages };
+  }
+
+  private async saveState(cursor: string | null, auditStartTime: number | null) {
+    await this.db.query(
+      `INSERT INTO reconciliation_state (name, ticket_cursor, audit_start_time) VALUES ($1, $2, COALESCE($3, $4))
+       ON CONFLICT (name) DO UPDATE SET
+         ticket_cursor = COALESCE($2, reconciliation_state.ticket_cursor),
+         audit_start_time = COALESCE($3, reconciliation_state.audit_start_time),
+         updated_at = now()`,
+      [this.name, cursor, auditStartTime, this.options.initialStartTime],
+    );
+  }
+}

@@ -1,0 +1,146 @@
+import type { EntityManager } from 'typeorm';
+import type { TicketRow, TransitionRow } from './projection';
+
+/** Read-model writes as set-based SQL: one statement per table per batch. */
+
+export async function loadTickets(
+  manager: EntityManager,
+  ticketIds: string[],
+): Promise<Map<string, TicketRow>> {
+  if (ticketIds.length === 0) return new Map();
+  const rows: Record<string, unknown>[] = await manager.query(
+    `SELECT ticket_id, requester_id, subject, status, status_category, custom_status_id, priority, assignee_id,
+            created_at, updated_at, solved_at, open, deleted, order_key, last_event_id
+       FROM tickets WHERE ticket_id = ANY($1) ORDER BY ticket_id FOR UPDATE`,
+    [ticketIds],
+  );
+  return new Map(rows.map((r) => [r['ticket_id'] as string, toTicketRow(r)]));
+}
+
+export function toTicketRow(r: Record<string, unknown>): TicketRow {
+  const iso = (v: unknown) => (v === null ? null : (v as Date).toISOString());
+  return {
+    ticketId: r['ticket_id'] as string,
+    requesterId: r['requester_id'] as string | null,
+    subject: r['subject'] as string | null,
+    status: r['status'] as TicketRow['status'],
+    statusCategory: r['status_category'] as TicketRow['statusCategory'],
+    customStatusId: r['custom_status_id'] as string | null,
+    priority: r['priority'] as string | null,
+    assigneeId: r['assignee_id'] as string | null,
+    createdAt: iso(r['created_at'])!,
+    updatedAt: iso(r['updated_at'])!,
+    solvedAt: iso(r['solved_at']),
+    open: r['open'] as boolean,
+    deleted: r['deleted'] as TicketRow['deleted'],
+    orderKey: r['order_key'] as string,
+    lastEventId: r['last_event_id'] as string,
+  };
+}
+
+export async function upsertTickets(manager: EntityManager, rows: TicketRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await manager.query(
+    `INSERT INTO tickets (ticket_id, requester_id, subject, status, status_category, custom_status_id, priority,
+                          assignee_id, created_at, updated_at, solved_at, open, deleted, order_key, last_event_id)
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+       "ticketId" text, "requesterId" text, subject text, status text, "statusCategory" text, "customStatusId" text,
+       priority text, "assigneeId" text, "createdAt" timestamptz, "updatedAt" timestamptz, "solvedAt" timestamptz,
+       open boolean, deleted text, "orderKey" text, "lastEventId" text)
+     ON CONFLICT (ticket_id) DO UPDATE SET
+       requester_id = EXCLUDED.requester_id, subject = EXCLUDED.subject, status = EXCLUDED.status,
+       status_category = EXCLUDED.status_category, custom_status_id = EXCLUDED.custom_status_id,
+       priority = EXCLUDED.priority, assignee_id = EXCLUDED.assignee_id, created_at = EXCLUDED.created_at,
+       updated_at = EXCLUDED.updated_at, solved_at = EXCLUDED.solved_at, open = EXCLUDED.open,
+       deleted = EXCLUDED.deleted, order_key = EXCLUDED.order_key, last_event_id = EXCLUDED.last_event_id,
+       projected_at = now()
+     WHERE tickets.order_key <= EXCLUDED.order_key`,
+    [JSON.stringify(rows)],
+  );
+}
+
+/** Transitions are keyed by (ticket, Zendesk action, target status); the audit log's `from` wins over an inferred one. */
+export async function insertTransitions(manager: EntityManager, rows: TransitionRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  // One row per key within the statement (ON CONFLICT cannot touch a row twice): the first one's time, the
+  // audit log's `from` if any carries it.
+  const byKey = new Map<string, TransitionRow>();
+  for (const row of rows) {
+    const key = `${row.ticketId}\u0000${row.sequenceId}\u0000${row.to}`;
+    const seen = byKey.get(key);
+    if (!seen) byKey.set(key, row);
+    else if (row.authoritative && !seen.authoritative)
+      byKey.set(key, { ...seen, from: row.from, authoritative: true });
+  }
+  await manager.query(
+    `INSERT INTO ticket_status_history (ticket_id, sequence_id, to_status, from_status, occurred_at, source_event_id, authoritative)
+     SELECT "ticketId", "sequenceId", "to", "from", "at", "sourceEventId", authoritative
+       FROM jsonb_to_recordset($1::jsonb) AS r("ticketId" text, "sequenceId" text, "to" text, "from" text,
+                                              "at" timestamptz, "sourceEventId" text, authoritative boolean)
+     ON CONFLICT (ticket_id, sequence_id, to_status) DO UPDATE SET
+       from_status = EXCLUDED.from_status, authoritative = true
+     WHERE EXCLUDED.authoritative AND NOT ticket_status_history.authoritative`,
+    [JSON.stringify([...byKey.values()])],
+  );
+}
+
+export async function upsertRequesters(
+  manager: EntityManager,
+  requesters: { requesterId: string; email: string }[],
+): Promise<void> {
+  if (requesters.length === 0) return;
+  await manager.query(
+    `INSERT INTO zendesk_requesters (requester_id, email_normalized)
+     SELECT DISTINCT ON ("requesterId") "requesterId", email FROM jsonb_to_recordset($1::jsonb) AS r("requesterId" text, email text)
+     ON CONFLICT (requester_id) DO UPDATE SET email_normalized = EXCLUDED.email_normalized, resolved_at = now()
+     WHERE zendesk_requesters.email_normalized <> EXCLUDED.email_normalized`,
+    [JSON.stringify(requesters)],
+  );
+}
+
+/** Requester ids that tickets reference but no email is known for yet. */
+export async function unresolvedRequesters(manager: EntityManager, limit: number): Promise<string[]> {
+  const rows: { requester_id: string }[] = await manager.query(
+    `SELECT DISTINCT t.requester_id FROM tickets t
+       LEFT JOIN zendesk_requesters r ON r.requester_id = t.requester_id
+      WHERE t.requester_id IS NOT NULL AND r.requester_id IS NULL
+      LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => r.requester_id);
+}
+
+export interface OpenTicketsSummary {
+  userId: string;
+  openTicketIds: string[];
+}
+
+/** Current open tickets of the company users these requesters (or emails) belong to. */
+export async function openTicketsOfUsers(
+  manager: EntityManager,
+  by: { requesterIds?: string[]; userIds?: string[] },
+): Promise<OpenTicketsSummary[]> {
+  const rows: { user_id: string; open_ids: string[] | null }[] = await manager.query(
+    `SELECT u.user_id,
+            array_agg(t.ticket_id ORDER BY t.ticket_id) FILTER (WHERE t.open) AS open_ids
+       FROM company_users u
+       LEFT JOIN zendesk_requesters r ON r.email_normalized = u.email_normalized
+       LEFT JOIN tickets t ON t.requester_id = r.requester_id
+      WHERE u.user_id = ANY($2)
+         OR u.email_normalized IN (SELECT email_normalized FROM zendesk_requesters WHERE requester_id = ANY($1))
+      GROUP BY u.user_id`,
+    [by.requesterIds ?? [], by.userIds ?? []],
+  );
+  return rows.map((r) => ({ userId: r.user_id, openTicketIds: r.open_ids ?? [] }));
+}
+
+export async function enqueueOutbox(
+  manager: EntityManager,
+  messages: { topic: string; key: string; value: unknown }[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  await manager.query(
+    `INSERT INTO outbox (topic, key, value) SELECT topic, key, value FROM jsonb_to_recordset($1::jsonb) AS r(topic text, key text, value jsonb)`,
+    [JSON.stringify(messages)],
+  );
+}
