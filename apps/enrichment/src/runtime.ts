@@ -1,0 +1,171 @@
+import { Logger } from '@nestjs/common';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import type { Admin } from 'kafkajs';
+import { Topics } from '@ticketflow/contracts';
+import {
+  EnrichmentProjector,
+  OutboxRelay,
+  Reconciler,
+  RequesterResolver,
+  enrichmentMigrations,
+  type PassResult,
+} from '@ticketflow/enrichment';
+import { EventProducer, createKafka, ensureTopics, runBatchConsumer, withDeadLetter } from '@ticketflow/kafka';
+import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
+import { ZendeskClient } from '@ticketflow/zendesk';
+import type { EnrichmentConfig } from './config';
+
+/** Everything enrichment runs besides HTTP: consumers, outbox relay, requester resolution, reconciliation. */
+export class EnrichmentRuntime {
+  private readonly logger = new Logger('EnrichmentRuntime');
+  db!: DataSource;
+  admin!: Admin;
+  projector!: EnrichmentProjector;
+  reconciler!: Reconciler;
+  resolver!: RequesterResolver;
+  private producer!: EventProducer;
+  private relay!: OutboxRelay;
+  private stops: (() => Promise<void>)[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private passing: Promise<PassResult> | null = null;
+  readonly topics;
+  readonly metrics;
+
+  constructor(
+    readonly config: EnrichmentConfig,
+    registry: Registry,
+  ) {
+    this.topics = {
+      tickets: { ...Topics.ticketEvents, name: config.TICKET_EVENTS_TOPIC },
+      users: { ...Topics.userEvents, name: config.USER_EVENTS_TOPIC },
+      openTickets: { ...Topics.userOpenTickets, name: config.USER_OPEN_TICKETS_TOPIC },
+    };
+    this.metrics = {
+      projected: new Counter({ name: 'enrichment_events_projected_total', help: 'Events applied to the read models', labelNames: ['topic'], registers: [registry] }),
+      latency: new Histogram({
+        name: 'enrichment_projection_latency_seconds',
+        help: 'From the change in Zendesk (event time) to its commit in the read models',
+        buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+        registers: [registry],
+      }),
+      deadLetters: new Counter({ name: 'enrichment_dead_letters_total', help: 'Messages sent to a dead-letter topic', labelNames: ['reason'], registers: [registry] }),
+      lag: new Gauge({
+        name: 'enrichment_consumer_lag',
+        help: 'Messages in Kafka not yet applied to the read models',
+        labelNames: ['topic'],
+        registers: [registry],
+        collect: async () => {
+          for (const topic of [this.topics.tickets.name, this.topics.users.name]) this.metrics.lag.set({ topic }, await this.lag(topic));
+        },
+      }),
+      reconciled: new Counter({ name: 'enrichment_reconciled_tickets_total', help: 'Tickets re-read from Zendesk by reconciliation', registers: [registry] }),
+    };
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    this.db = await openDatabase({
+      url: config.DATABASE_URL,
+      schema: config.DATABASE_SCHEMA,
+      entities: [ConsumerOffsetEntity],
+      migrations: [...persistenceMigrations, ...enrichmentMigrations],
+    });
+    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'enrichment' });
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    await ensureTopics(
+      this.admin,
+      [...withDeadLetter(this.topics.tickets), ...withDeadLetter(this.topics.users), this.topics.openTickets],
+      config.KAFKA_REPLICATION_FACTOR,
+    );
+    this.producer = new EventProducer(kafka);
+    await this.producer.connect();
+    const zendesk = new ZendeskClient({
+      baseUrl: config.ZENDESK_BASE_URL,
+      email: config.ZENDESK_EMAIL,
+      apiToken: config.ZENDESK_API_TOKEN,
+      requestsPerMinute: config.ZENDESK_REQUESTS_PER_MINUTE,
+    });
+    this.projector = new EnrichmentProjector(this.db, config.CONSUMER_GROUP);
+    this.resolver = new RequesterResolver(this.db, zendesk, this.projector);
+    this.reconciler = new Reconciler(this.db, zendesk, this.producer, {
+      initialStartTime: config.RECONCILE_INITIAL_START_TIME,
+      settleLagSeconds: config.RECONCILE_SETTLE_LAG_SECONDS,
+      topic: this.topics.tickets,
+    });
+    this.relay = new OutboxRelay(this.db, this.producer, config.USER_OPEN_TICKETS_TOPIC);
+
+    const onDeadLetter = (reason: string) => this.metrics.deadLetters.inc({ reason });
+    const tickets = await runBatchConsumer({
+      kafka,
+      groupId: config.CONSUMER_GROUP,
+      topic: this.topics.tickets,
+      deadLetters: this.producer,
+      storedOffsets: this.projector.storedOffsets,
+      onDeadLetter,
+      handleBatch: async (batch) => {
+        await this.projector.applyTicketBatch(batch);
+        this.metrics.projected.inc({ topic: batch.topic }, batch.messages.length);
+        const now = Date.now();
+        for (const { value } of batch.messages) if (value.source !== 'reconciliation') this.metrics.latency.observe((now - Date.parse(value.occurredAt)) / 1000);
+      },
+    });
+    const users = await runBatchConsumer({
+      kafka,
+      groupId: `${config.CONSUMER_GROUP}-users`,
+      topic: this.topics.users,
+      deadLetters: this.producer,
+      // Offsets of both topics live under the projector's group id (rows are per topic and partition).
+      storedOffsets: this.projector.storedOffsets,
+      onDeadLetter,
+      handleBatch: async (batch) => {
+        await this.projector.applyUserBatch(batch);
+        this.metrics.projected.inc({ topic: batch.topic }, batch.messages.length);
+      },
+    });
+    this.relay.start();
+    this.stops.push(tickets.stop, users.stop, () => this.relay.stop());
+    this.every(2_000, () => this.resolver.resolvePending().then(() => undefined));
+    if (config.RECONCILE_INTERVAL_SECONDS > 0) this.every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => this.reconcile().then(() => undefined));
+  }
+
+  /** One reconciliation pass at a time; a call during a pass waits for it. */
+  reconcile(): Promise<PassResult> {
+    this.passing ??= this.reconciler
+      .runPass((progress) => this.logger.log({ msg: 'reconciliation progress', ...progress }))
+      .then((result) => {
+        this.metrics.reconciled.inc(result.tickets);
+        this.logger.log({ msg: 'reconciliation pass done', ...result });
+        return result;
+      })
+      .finally(() => (this.passing = null));
+    return this.passing;
+  }
+
+  /** Messages in the topic beyond the offsets stored with the read models. */
+  async lag(topic: string): Promise<number> {
+    const [ends, stored] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.projector.storedOffsets(topic)]);
+    const at = new Map(stored.map((s) => [s.partition, BigInt(s.nextOffset)]));
+    return ends.reduce((sum, p) => sum + Number(BigInt(p.high) - (at.get(p.partition) ?? BigInt(p.low))), 0);
+  }
+
+  private every(ms: number, run: () => Promise<void>) {
+    const tick = () => {
+      run()
+        .catch((error: Error) => this.logger.warn({ msg: 'background task failed; retrying', error: error.message }))
+        .finally(() => this.timers.push(setTimeout(tick, ms)));
+    };
+    this.timers.push(setTimeout(tick, ms));
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    await this.passing?.catch(() => undefined);
+    for (const stop of this.stops) await stop().catch(() => undefined);
+    for (const timer of this.timers) clearTimeout(timer);
+    await this.producer?.disconnect();
+    await this.admin?.disconnect();
+    await this.db?.destroy();
+  }
+}
