@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { normaliseEmail } from '@ticketflow/enrichment';
+import { normaliseEmail, orderTransitions } from '@ticketflow/enrichment';
 
 export interface TicketView {
   id: string;
@@ -96,7 +96,9 @@ export class EnrichmentQueries {
     );
     return {
       ...view(row),
-      history: history.map((h) => ({ at: h.occurred_at.toISOString(), from: h.from_status, to: h.to_status, sourceEventId: h.source_event_id })),
+      history: orderTransitions(
+        history.map((h) => ({ at: h.occurred_at.toISOString(), from: h.from_status, to: h.to_status, sourceEventId: h.source_event_id })),
+      ),
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { TicketEvent } from '@ticketflow/contracts';
-import { projectTicketEvent, type TicketRow, type TransitionRow } from './projection';
+import { orderTransitions, projectTicketEvent, type TicketRow, type TransitionRow } from './projection';
 
 const snapshot = (status: TicketEvent['ticket']['status'], updatedAt: string) => ({
   id: '42',
@@ -166,5 +166,22 @@ describe('ticket projection', () => {
       requesterId: '7',
       email: 'ann.lee@example.com',
     });
+  });
+});
+
+describe('transition order', () => {
+  it('follows the chain among changes of the same second (audit times have whole seconds)', () => {
+    const rows = [
+      { at: '2026-11-25T10:00:05.000Z', from: 'hold', to: 'open' },
+      { at: '2026-11-25T10:00:05.900Z', from: 'open', to: 'hold' },
+      { at: '2026-11-25T10:00:01.000Z', from: null, to: 'new' },
+      { at: '2026-11-25T10:00:05.100Z', from: 'new', to: 'open' },
+    ];
+    expect(orderTransitions(rows).map((r) => [r.from, r.to])).toEqual([
+      [null, 'new'],
+      ['new', 'open'],
+      ['open', 'hold'],
+      ['hold', 'open'],
+    ]);
   });
 });

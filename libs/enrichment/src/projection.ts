@@ -151,3 +151,26 @@ function transitionsOf(current: TicketRow | null, event: TicketEvent, newer: boo
       return [];
   }
 }
+
+/**
+ * Orders a ticket's transitions oldest first. Zendesk's audit log has whole seconds, so several changes within
+ * one second tie: within a tie, follow the chain (each change starts where the previous one ended).
+ */
+export function orderTransitions<T extends { at: string; from: string | null; to: string }>(rows: T[]): T[] {
+  const sorted = [...rows].sort((a, b) => a.at.localeCompare(b.at));
+  const out: T[] = [];
+  let i = 0;
+  while (i < sorted.length) {
+    const second = Math.floor(Date.parse(sorted[i]!.at) / 1000);
+    let j = i;
+    while (j < sorted.length && Math.floor(Date.parse(sorted[j]!.at) / 1000) === second) j++;
+    const tie = sorted.slice(i, j);
+    while (tie.length) {
+      const status = out.at(-1)?.to ?? null;
+      const next = tie.findIndex((t) => t.from === status);
+      out.push(tie.splice(next === -1 ? 0 : next, 1)[0]!);
+    }
+    i = j;
+  }
+  return out;
+}

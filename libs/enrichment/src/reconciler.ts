@@ -182,10 +182,10 @@ export class Reconciler {
 
   private async saveState(cursor: string | null, auditStartTime: number | null) {
     await this.db.query(
-      `INSERT INTO reconciliation_state (name, ticket_cursor, audit_start_time) VALUES ($1, $2, COALESCE($3, $4))
+      `INSERT INTO reconciliation_state (name, ticket_cursor, audit_start_time) VALUES ($1, $2::text, COALESCE($3::bigint, $4::bigint))
        ON CONFLICT (name) DO UPDATE SET
-         ticket_cursor = COALESCE($2, reconciliation_state.ticket_cursor),
-         audit_start_time = COALESCE($3, reconciliation_state.audit_start_time),
+         ticket_cursor = COALESCE($2::text, reconciliation_state.ticket_cursor),
+         audit_start_time = COALESCE($3::bigint, reconciliation_state.audit_start_time),
          updated_at = now()`,
       [this.name, cursor, auditStartTime, this.options.initialStartTime],
     );

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import type { UserEvent } from '@ticketflow/contracts';
+import { EventProducer } from '@ticketflow/kafka';
+import { createTestSchema, eventually, testKafka, type TestSchema } from '@ticketflow/testing';
+import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
+import { ADMIN_EMAIL, startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
+import { createGatewayApp } from '../../webhook-gateway/src/app';
+import { gatewayConfig, listen } from '../../webhook-gateway/src/testing';
+import { createEnrichmentApp, type EnrichmentApp } from './app';
+import { TEST_API_KEY, enrichmentConfig } from './testing';
+
+jest.setTimeout(300_000);
+
+const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+describe('end to end: simulator → gateway → Kafka → enrichment → Postgres', () => {
+  let schema: TestSchema;
+  let sim: Simulator;
+  let gateway: INestApplication;
+  let enrichment: EnrichmentApp;
+  let url: string;
+  let producer: EventProducer;
+  let clockOffset = 0;
+
+  beforeAll(async () => {
+    schema = await createTestSchema('e2e');
+    sim = await startSimulator({
+      tickets: 150,
+      seed: 9,
+      clock: () => Date.now() + clockOffset,
+      apiFaults: { errorRate: 0.02 },
+      limits: { perMinute: 100_000, incrementalPerMinute: 1_000, ticketsIndexPerMinute: 1_000 },
+    });
+    const config = enrichmentConfig({ url: sim.url, email: ADMIN_EMAIL, token: sim.apiToken }, schema.schema);
+    const gwConfig = gatewayConfig({ TICKET_EVENTS_TOPIC: config.TICKET_EVENTS_TOPIC });
+    gateway = await createGatewayApp(gwConfig);
+    const gatewayUrl = await listen(gateway);
+    enrichment = await createEnrichmentApp(config);
+    url = await listen(enrichment.app);
+    const { WebhookSender } = await import('@ticketflow/zendesk-simulator');
+    sim.webhooks = new WebhookSender(
+      sim.world,
+      [
+        { id: 'events', endpoint: `${gatewayUrl}/webhooks/zendesk/events`, signingSecret: ZENDESK_TEST_SIGNING_SECRET, mode: 'events' },
+        { id: 'trigger', endpoint: `${gatewayUrl}/webhooks/zendesk/trigger`, signingSecret: ZENDESK_TEST_SIGNING_SECRET, mode: 'trigger' },
+      ],
+      { faults: { duplicateRate: 0.1, reorderRate: 0.2, reorderWindowMs: 300, dropRate: 0.05 }, seed: 5, retryDelayMs: 100 },
+    );
+    producer = new EventProducer(testKafka('e2e'));
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await sim?.close();
+    await gateway?.close();
+    await enrichment?.app.close();
+    await schema?.drop();
+  });
+
+  const api = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${url}${path}`, { headers: { 'x-api-key': TEST_API_KEY } });
+    expect(response.status).toBe(200);
+    return (await response.json()) as T;
+  };
+  const caughtUp = () =>
+    eventually(async () => {
+      const { runtime } = enrichment;
+      const lag = (await runtime.lag(runtime.topics.tickets.name)) + (await runtime.lag(runtime.topics.users.name));
+      return lag === 0 ? true : undefined;
+    }, 120_000);
+
+  it('after duplicates, reordering, 5 % dropped webhooks and one reconciliation pass, equals the ground truth', async () => {
+    // The company's users: every requester, some emails typed with capitals.
+    const requesters = sim.world.directory.requesters;
+    const users: UserEvent[] = requesters.map((r, i) => ({
+      schemaVersion: 1,
+      type: 'user.upserted',
+      eventId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      userId: `user-${i}`,
+      email: i % 3 === 0 ? r.email.toUpperCase() : r.email,
+    }));
+    const { runtime } = enrichment;
+    await producer.publish(runtime.topics.users, users.map((value) => ({ key: value.userId, value })));
+
+    sim.runScenario({ ratePerSecond: 40, actions: 300, seed: 3 });
+    await sim.scenario!.done;
+    await sim.webhooks!.flush();
+    const log = sim.webhooks!.deliveries;
+    const dropped = log.filter((d) => d.outcome === 'dropped').length;
+    console.log(`webhook deliveries: ${log.length}, dropped ${dropped}, duplicates ${log.filter((d) => d.copy === 2).length}`);
+    expect(dropped).toBeGreaterThan(0);
+    await caughtUp();
+
+    // Past Zendesk's "last minute excluded" window, then one reconciliation pass.
+    clockOffset += 120_000;
+    const pass = await runtime.reconcile();
+    console.log(`reconciliation pass: ${JSON.stringify(pass)}`);
+    await caughtUp();
+    await runtime.resolver.resolvePending();
+
+    const truth = sim.truth.allTickets();
+    let compared = 0;
+    for (const [i, requester] of requesters.entries()) {
+      const expected = truth.filter((t) => t.requesterId === requester.id && t.deleted === null).map((t) => ({ id: String(t.id), status: t.status, open: t.open }));
+      const got: { id: string; status: string; open: boolean }[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { tickets: { id: string; status: string; open: boolean }[]; nextCursor: string | null } = await api(`/users/user-${i}/tickets?limit=50${cursor ? `&cursor=${cursor}` : ''}`);
+        got.push(...page.tickets.map((t) => ({ id: t.id, status: t.status, open: t.open })));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect({ user: i, tickets: got }).toEqual({ user: i, tickets: expected });
+      compared += got.length;
+    }
+    for (const ticket of truth.filter((t) => t.deleted !== 'permanent')) {
+      const got = await api<{ status: string; history: { at: string; from: string | null; to: string }[] }>(`/tickets/${ticket.id}`);
+      expect({ id: ticket.id, status: got.status, history: got.history.map((h) => [seconds(h.at), h.from, h.to]) }).toEqual({
+        id: ticket.id,
+        status: ticket.status,
+        history: ticket.history.map((h) => [seconds(h.at), h.from, h.to]),
+      });
+    }
+    console.log(`compared ${compared} user tickets and ${truth.length} ticket histories with the ground truth`);
+  });
+});
