@@ -1,4 +1,10 @@
-import { Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 
@@ -15,11 +21,17 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    const given = (req.headers['x-api-key'] as string | undefined) ?? req.headers.authorization?.replace(/^Bearer /, '');
+    const given =
+      (req.headers['x-api-key'] as string | undefined) ?? req.headers.authorization?.replace(/^Bearer /, '');
     const candidate = Buffer.from(given ?? '');
     let ok = false;
-    for (const key of this.keys) if (key.length === candidate.length && timingSafeEqual(key, candidate)) ok = true;
-    if (!ok) throw new UnauthorizedException({ error: 'unauthorized', reason: given ? 'unknown-api-key' : 'missing-api-key' });
+    for (const key of this.keys)
+      if (key.length === candidate.length && timingSafeEqual(key, candidate)) ok = true;
+    if (!ok)
+      throw new UnauthorizedException({
+        error: 'unauthorized',
+        reason: given ? 'unknown-api-key' : 'missing-api-key',
+      });
     return true;
   }
 }

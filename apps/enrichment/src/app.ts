@@ -1,5 +1,15 @@
 import 'reflect-metadata';
-import { Controller, Get, HttpException, Inject, Module, Post, UseGuards, type DynamicModule, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpException,
+  Inject,
+  Module,
+  Post,
+  UseGuards,
+  type DynamicModule,
+  type INestApplication,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, LoggerModule } from 'nestjs-pino';
@@ -53,7 +63,12 @@ class AdminController {
 
 @Module({})
 class EnrichmentModule {
-  static create(config: EnrichmentConfig, runtime: EnrichmentRuntime, changes: Subject<string[]>, registry: ReturnType<typeof createMetricsRegistry>): DynamicModule {
+  static create(
+    config: EnrichmentConfig,
+    runtime: EnrichmentRuntime,
+    changes: Subject<string[]>,
+    registry: ReturnType<typeof createMetricsRegistry>,
+  ): DynamicModule {
     return {
       module: EnrichmentModule,
       imports: [LoggerModule.forRoot(loggerParams(config.LOG_LEVEL))],
@@ -87,7 +102,9 @@ export async function createEnrichmentApp(config: EnrichmentConfig): Promise<Enr
   listener.on('notification', (message) => changes.next(JSON.parse(message.payload ?? '[]') as string[]));
   await listener.query(`LISTEN ${TICKET_CHANGES_CHANNEL}`);
 
-  const app = await NestFactory.create(EnrichmentModule.create(config, runtime, changes, registry), { bufferLogs: true });
+  const app = await NestFactory.create(EnrichmentModule.create(config, runtime, changes, registry), {
+    bufferLogs: true,
+  });
   app.useLogger(app.get(Logger));
   SwaggerModule.setup(
     'docs',

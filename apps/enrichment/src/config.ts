@@ -6,7 +6,10 @@ export const EnrichmentEnv = z.object({
   KAFKA_BROKERS: EnvFields.kafkaBrokers,
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
   DATABASE_URL: EnvFields.databaseUrl,
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('public'),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('public'),
   /** Zendesk API: https://<subdomain>.zendesk.com, an admin's email and an API token. */
   ZENDESK_BASE_URL: z.url(),
   ZENDESK_EMAIL: z.email(),

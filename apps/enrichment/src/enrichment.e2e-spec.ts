@@ -42,21 +42,39 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
     sim.webhooks = new WebhookSender(
       sim.world,
       [
-        { id: 'events', endpoint: `${gatewayUrl}/webhooks/zendesk/events`, signingSecret: ZENDESK_TEST_SIGNING_SECRET, mode: 'events' },
-        { id: 'trigger', endpoint: `${gatewayUrl}/webhooks/zendesk/trigger`, signingSecret: ZENDESK_TEST_SIGNING_SECRET, mode: 'trigger' },
+        {
+          id: 'events',
+          endpoint: `${gatewayUrl}/webhooks/zendesk/events`,
+          signingSecret: ZENDESK_TEST_SIGNING_SECRET,
+          mode: 'events',
+        },
+        {
+          id: 'trigger',
+          endpoint: `${gatewayUrl}/webhooks/zendesk/trigger`,
+          signingSecret: ZENDESK_TEST_SIGNING_SECRET,
+          mode: 'trigger',
+        },
       ],
-      { faults: { duplicateRate: 0.1, reorderRate: 0.2, reorderWindowMs: 300, dropRate: 0.05 }, seed: 5, retryDelayMs: 100 },
+      {
+        faults: { duplicateRate: 0.1, reorderRate: 0.2, reorderWindowMs: 300, dropRate: 0.05 },
+        seed: 5,
+        retryDelayMs: 100,
+      },
     );
     producer = new EventProducer(testKafka('e2e'));
     await producer.connect();
   });
 
   afterAll(async () => {
-    await producer?.disconnect();
-    await sim?.close();
-    await gateway?.close();
-    await enrichment?.app.close();
-    await schema?.drop();
+    for (const close of [
+      () => producer?.disconnect(),
+      () => sim?.close(),
+      () => gateway?.close(),
+      () => enrichment?.app.close(),
+      () => schema?.drop(),
+    ]) {
+      await close()?.catch((error: Error) => console.error(`teardown: ${error.message}`));
+    }
   });
 
   const api = async <T>(path: string): Promise<T> => {
@@ -67,7 +85,8 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
   const caughtUp = () =>
     eventually(async () => {
       const { runtime } = enrichment;
-      const lag = (await runtime.lag(runtime.topics.tickets.name)) + (await runtime.lag(runtime.topics.users.name));
+      const lag =
+        (await runtime.lag(runtime.topics.tickets.name)) + (await runtime.lag(runtime.topics.users.name));
       return lag === 0 ? true : undefined;
     }, 120_000);
 
@@ -83,14 +102,19 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
       email: i % 3 === 0 ? r.email.toUpperCase() : r.email,
     }));
     const { runtime } = enrichment;
-    await producer.publish(runtime.topics.users, users.map((value) => ({ key: value.userId, value })));
+    await producer.publish(
+      runtime.topics.users,
+      users.map((value) => ({ key: value.userId, value })),
+    );
 
     sim.runScenario({ ratePerSecond: 40, actions: 300, seed: 3 });
     await sim.scenario!.done;
     await sim.webhooks!.flush();
     const log = sim.webhooks!.deliveries;
     const dropped = log.filter((d) => d.outcome === 'dropped').length;
-    console.log(`webhook deliveries: ${log.length}, dropped ${dropped}, duplicates ${log.filter((d) => d.copy === 2).length}`);
+    console.log(
+      `webhook deliveries: ${log.length}, dropped ${dropped}, duplicates ${log.filter((d) => d.copy === 2).length}`,
+    );
     expect(dropped).toBeGreaterThan(0);
     await caughtUp();
 
@@ -104,11 +128,14 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
     const truth = sim.truth.allTickets();
     let compared = 0;
     for (const [i, requester] of requesters.entries()) {
-      const expected = truth.filter((t) => t.requesterId === requester.id && t.deleted === null).map((t) => ({ id: String(t.id), status: t.status, open: t.open }));
+      const expected = truth
+        .filter((t) => t.requesterId === requester.id && t.deleted === null)
+        .map((t) => ({ id: String(t.id), status: t.status, open: t.open }));
       const got: { id: string; status: string; open: boolean }[] = [];
       let cursor: string | null = null;
       do {
-        const page: { tickets: { id: string; status: string; open: boolean }[]; nextCursor: string | null } = await api(`/users/user-${i}/tickets?limit=50${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: { tickets: { id: string; status: string; open: boolean }[]; nextCursor: string | null } =
+          await api(`/users/user-${i}/tickets?limit=50${cursor ? `&cursor=${cursor}` : ''}`);
         got.push(...page.tickets.map((t) => ({ id: t.id, status: t.status, open: t.open })));
         cursor = page.nextCursor;
       } while (cursor);
@@ -116,13 +143,21 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
       compared += got.length;
     }
     for (const ticket of truth.filter((t) => t.deleted !== 'permanent')) {
-      const got = await api<{ status: string; history: { at: string; from: string | null; to: string }[] }>(`/tickets/${ticket.id}`);
-      expect({ id: ticket.id, status: got.status, history: got.history.map((h) => [seconds(h.at), h.from, h.to]) }).toEqual({
+      const got = await api<{ status: string; history: { at: string; from: string | null; to: string }[] }>(
+        `/tickets/${ticket.id}`,
+      );
+      expect({
+        id: ticket.id,
+        status: got.status,
+        history: got.history.map((h) => [seconds(h.at), h.from, h.to]),
+      }).toEqual({
         id: ticket.id,
         status: ticket.status,
         history: ticket.history.map((h) => [seconds(h.at), h.from, h.to]),
       });
     }
-    console.log(`compared ${compared} user tickets and ${truth.length} ticket histories with the ground truth`);
+    console.log(
+      `compared ${compared} user tickets and ${truth.length} ticket histories with the ground truth`,
+    );
   });
 });

@@ -13,6 +13,8 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`enrichment failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `enrichment failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -63,7 +63,10 @@ export class EnrichmentQueries {
     return rows.map((r) => ({ userId: r.user_id, email: r.email }));
   }
 
-  async userTickets(userId: string, filter: TicketFilter): Promise<{ tickets: TicketView[]; nextCursor: string | null }> {
+  async userTickets(
+    userId: string,
+    filter: TicketFilter,
+  ): Promise<{ tickets: TicketView[]; nextCursor: string | null }> {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT t.* ${USER_TICKETS}
         WHERE u.user_id = $1
@@ -73,7 +76,14 @@ export class EnrichmentQueries {
           AND ($5::numeric IS NULL OR t.ticket_id::numeric > $5::numeric)
         ORDER BY t.ticket_id::numeric
         LIMIT $6`,
-      [userId, filter.open ?? null, filter.statuses ?? null, filter.includeDeleted ?? false, filter.after ?? null, filter.limit + 1],
+      [
+        userId,
+        filter.open ?? null,
+        filter.statuses ?? null,
+        filter.includeDeleted ?? false,
+        filter.after ?? null,
+        filter.limit + 1,
+      ],
     );
     const tickets = rows.slice(0, filter.limit).map(view);
     return { tickets, nextCursor: rows.length > filter.limit ? tickets[tickets.length - 1]!.id : null };
@@ -82,14 +92,30 @@ export class EnrichmentQueries {
   /** The given tickets, if they belong to the user (SSE filtering). */
   async userTicketsAmong(userId: string, ticketIds: string[]): Promise<TicketView[]> {
     if (ticketIds.length === 0) return [];
-    const rows: Record<string, unknown>[] = await this.db.query(`SELECT t.* ${USER_TICKETS} WHERE u.user_id = $1 AND t.ticket_id = ANY($2)`, [userId, ticketIds]);
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT t.* ${USER_TICKETS} WHERE u.user_id = $1 AND t.ticket_id = ANY($2)`,
+      [userId, ticketIds],
+    );
     return rows.map(view);
   }
 
-  async ticket(ticketId: string): Promise<(TicketView & { history: { at: string; from: string | null; to: string; sourceEventId: string }[] }) | null> {
-    const [row]: Record<string, unknown>[] = await this.db.query(`SELECT * FROM tickets WHERE ticket_id = $1`, [ticketId]);
+  async ticket(
+    ticketId: string,
+  ): Promise<
+    | (TicketView & { history: { at: string; from: string | null; to: string; sourceEventId: string }[] })
+    | null
+  > {
+    const [row]: Record<string, unknown>[] = await this.db.query(
+      `SELECT * FROM tickets WHERE ticket_id = $1`,
+      [ticketId],
+    );
     if (!row) return null;
-    const history: { occurred_at: Date; from_status: string | null; to_status: string; source_event_id: string }[] = await this.db.query(
+    const history: {
+      occurred_at: Date;
+      from_status: string | null;
+      to_status: string;
+      source_event_id: string;
+    }[] = await this.db.query(
       `SELECT occurred_at, from_status, to_status, source_event_id FROM ticket_status_history
         WHERE ticket_id = $1 ORDER BY occurred_at, sequence_id`,
       [ticketId],
@@ -97,7 +123,12 @@ export class EnrichmentQueries {
     return {
       ...view(row),
       history: orderTransitions(
-        history.map((h) => ({ at: h.occurred_at.toISOString(), from: h.from_status, to: h.to_status, sourceEventId: h.source_event_id })),
+        history.map((h) => ({
+          at: h.occurred_at.toISOString(),
+          from: h.from_status,
+          to: h.to_status,
+          sourceEventId: h.source_event_id,
+        })),
       ),
     };
   }

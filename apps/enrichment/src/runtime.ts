@@ -11,7 +11,13 @@ import {
   enrichmentMigrations,
   type PassResult,
 } from '@ticketflow/enrichment';
-import { EventProducer, createKafka, ensureTopics, runBatchConsumer, withDeadLetter } from '@ticketflow/kafka';
+import {
+  EventProducer,
+  createKafka,
+  ensureTopics,
+  runBatchConsumer,
+  withDeadLetter,
+} from '@ticketflow/kafka';
 import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
 import { ZendeskClient } from '@ticketflow/zendesk';
 import type { EnrichmentConfig } from './config';
@@ -42,24 +48,39 @@ export class EnrichmentRuntime {
       openTickets: { ...Topics.userOpenTickets, name: config.USER_OPEN_TICKETS_TOPIC },
     };
     this.metrics = {
-      projected: new Counter({ name: 'enrichment_events_projected_total', help: 'Events applied to the read models', labelNames: ['topic'], registers: [registry] }),
+      projected: new Counter({
+        name: 'enrichment_events_projected_total',
+        help: 'Events applied to the read models',
+        labelNames: ['topic'],
+        registers: [registry],
+      }),
       latency: new Histogram({
         name: 'enrichment_projection_latency_seconds',
         help: 'From the change in Zendesk (event time) to its commit in the read models',
         buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
         registers: [registry],
       }),
-      deadLetters: new Counter({ name: 'enrichment_dead_letters_total', help: 'Messages sent to a dead-letter topic', labelNames: ['reason'], registers: [registry] }),
+      deadLetters: new Counter({
+        name: 'enrichment_dead_letters_total',
+        help: 'Messages sent to a dead-letter topic',
+        labelNames: ['reason'],
+        registers: [registry],
+      }),
       lag: new Gauge({
         name: 'enrichment_consumer_lag',
         help: 'Messages in Kafka not yet applied to the read models',
         labelNames: ['topic'],
         registers: [registry],
         collect: async () => {
-          for (const topic of [this.topics.tickets.name, this.topics.users.name]) this.metrics.lag.set({ topic }, await this.lag(topic));
+          for (const topic of [this.topics.tickets.name, this.topics.users.name])
+            this.metrics.lag.set({ topic }, await this.lag(topic));
         },
       }),
-      reconciled: new Counter({ name: 'enrichment_reconciled_tickets_total', help: 'Tickets re-read from Zendesk by reconciliation', registers: [registry] }),
+      reconciled: new Counter({
+        name: 'enrichment_reconciled_tickets_total',
+        help: 'Tickets re-read from Zendesk by reconciliation',
+        registers: [registry],
+      }),
     };
   }
 
@@ -108,7 +129,9 @@ export class EnrichmentRuntime {
         await this.projector.applyTicketBatch(batch);
         this.metrics.projected.inc({ topic: batch.topic }, batch.messages.length);
         const now = Date.now();
-        for (const { value } of batch.messages) if (value.source !== 'reconciliation') this.metrics.latency.observe((now - Date.parse(value.occurredAt)) / 1000);
+        for (const { value } of batch.messages)
+          if (value.source !== 'reconciliation')
+            this.metrics.latency.observe((now - Date.parse(value.occurredAt)) / 1000);
       },
     });
     const users = await runBatchConsumer({
@@ -127,7 +150,8 @@ export class EnrichmentRuntime {
     this.relay.start();
     this.stops.push(tickets.stop, users.stop, () => this.relay.stop());
     this.every(2_000, () => this.resolver.resolvePending().then(() => undefined));
-    if (config.RECONCILE_INTERVAL_SECONDS > 0) this.every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => this.reconcile().then(() => undefined));
+    if (config.RECONCILE_INTERVAL_SECONDS > 0)
+      this.every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => this.reconcile().then(() => undefined));
   }
 
   /** One reconciliation pass at a time; a call during a pass waits for it. */
@@ -145,22 +169,37 @@ export class EnrichmentRuntime {
 
   /** Messages in the topic beyond the offsets stored with the read models. */
   async lag(topic: string): Promise<number> {
-    const [ends, stored] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.projector.storedOffsets(topic)]);
+    const [ends, stored] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.projector.storedOffsets(topic),
+    ]);
     const at = new Map(stored.map((s) => [s.partition, BigInt(s.nextOffset)]));
     return ends.reduce((sum, p) => sum + Number(BigInt(p.high) - (at.get(p.partition) ?? BigInt(p.low))), 0);
   }
 
+  private stopped = false;
+  private readonly background = new Set<Promise<void>>();
+
   private every(ms: number, run: () => Promise<void>) {
     const tick = () => {
-      run()
-        .catch((error: Error) => this.logger.warn({ msg: 'background task failed; retrying', error: error.message }))
-        .finally(() => this.timers.push(setTimeout(tick, ms)));
+      if (this.stopped) return;
+      const task = run()
+        .catch((error: Error) =>
+          this.logger.warn({ msg: 'background task failed; retrying', error: error.message }),
+        )
+        .finally(() => {
+          this.background.delete(task);
+          if (!this.stopped) this.timers.push(setTimeout(tick, ms));
+        });
+      this.background.add(task);
     };
     this.timers.push(setTimeout(tick, ms));
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
+    await Promise.all(this.background);
     await this.passing?.catch(() => undefined);
     for (const stop of this.stops) await stop().catch(() => undefined);
     for (const timer of this.timers) clearTimeout(timer);

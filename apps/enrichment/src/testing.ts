@@ -4,7 +4,11 @@ import { EnrichmentEnv, type EnrichmentConfig } from './config';
 export const TEST_API_KEY = 'enrichment-test-api-key';
 
 /** An enrichment config on test-unique topics, consumer group and Postgres schema, against a simulator. */
-export function enrichmentConfig(zendesk: { url: string; email: string; token: string }, schema: string, overrides: Record<string, string> = {}): EnrichmentConfig {
+export function enrichmentConfig(
+  zendesk: { url: string; email: string; token: string },
+  schema: string,
+  overrides: Record<string, string> = {},
+): EnrichmentConfig {
   const suffix = uniqueSuffix();
   return EnrichmentEnv.parse({
     PORT: '0',

@@ -1,4 +1,15 @@
-import { BadRequestException, Controller, Get, Inject, MessageEvent, NotFoundException, Param, Query, Sse, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Inject,
+  MessageEvent,
+  NotFoundException,
+  Param,
+  Query,
+  Sse,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Observable, filter, from, mergeMap, type Subject } from 'rxjs';
 import { ApiKeyGuard } from './api-key.guard';
@@ -7,7 +18,11 @@ import { EnrichmentQueries } from './queries';
 export const TICKET_CHANGES = Symbol('TicketChanges');
 
 @ApiTags('enrichment')
-@ApiHeader({ name: 'x-api-key', description: 'an API key from ENRICHMENT_API_KEYS (or Authorization: Bearer KEY)', required: true })
+@ApiHeader({
+  name: 'x-api-key',
+  description: 'an API key from ENRICHMENT_API_KEYS (or Authorization: Bearer KEY)',
+  required: true,
+})
 @UseGuards(ApiKeyGuard)
 @Controller()
 export class TicketsController {
@@ -25,7 +40,11 @@ export class TicketsController {
 
   @Get('users/:userId/tickets')
   @ApiOperation({ summary: "A user's Zendesk tickets, ascending ids, cursor-paginated" })
-  @ApiQuery({ name: 'open', required: false, description: 'true: only unsolved (new, open, pending, hold); false: only solved/closed' })
+  @ApiQuery({
+    name: 'open',
+    required: false,
+    description: 'true: only unsolved (new, open, pending, hold); false: only solved/closed',
+  })
   @ApiQuery({ name: 'status', required: false, description: 'comma-separated statuses' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
@@ -37,10 +56,14 @@ export class TicketsController {
     @Query('limit') limit = '50',
   ) {
     const size = Number(limit);
-    if (!Number.isInteger(size) || size < 1 || size > 200) throw new BadRequestException({ error: 'bad-request', reason: 'limit must be 1-200' });
-    if (open !== undefined && open !== 'true' && open !== 'false') throw new BadRequestException({ error: 'bad-request', reason: 'open must be true or false' });
-    if (cursor !== undefined && !/^\d+$/.test(cursor)) throw new BadRequestException({ error: 'bad-request', reason: 'invalid cursor' });
-    if (!(await this.queries.userExists(userId))) throw new NotFoundException({ error: 'not-found', reason: 'unknown user' });
+    if (!Number.isInteger(size) || size < 1 || size > 200)
+      throw new BadRequestException({ error: 'bad-request', reason: 'limit must be 1-200' });
+    if (open !== undefined && open !== 'true' && open !== 'false')
+      throw new BadRequestException({ error: 'bad-request', reason: 'open must be true or false' });
+    if (cursor !== undefined && !/^\d+$/.test(cursor))
+      throw new BadRequestException({ error: 'bad-request', reason: 'invalid cursor' });
+    if (!(await this.queries.userExists(userId)))
+      throw new NotFoundException({ error: 'not-found', reason: 'unknown user' });
     const page = await this.queries.userTickets(userId, {
       open: open === undefined ? undefined : open === 'true',
       statuses: status?.split(',').filter(Boolean),
@@ -64,7 +87,15 @@ export class TicketsController {
     return this.changes.pipe(
       filter((ids) => ids.length > 0),
       mergeMap((ids) => from(this.queries.userTicketsAmong(userId, ids))),
-      mergeMap((tickets) => from(tickets.map((ticket): MessageEvent => ({ type: 'ticket', id: `${ticket.id}:${ticket.updatedAt}`, data: ticket })))),
+      mergeMap((tickets) =>
+        from(
+          tickets.map((ticket): MessageEvent => ({
+            type: 'ticket',
+            id: `${ticket.id}:${ticket.updatedAt}`,
+            data: ticket,
+          })),
+        ),
+      ),
     );
   }
 }
