@@ -27,7 +27,7 @@ export const TICKET_CHANGES = Symbol('TicketChanges');
 @Controller()
 export class TicketsController {
   constructor(
-    private readonly queries: EnrichmentQueries,
+    @Inject(EnrichmentQueries) private readonly queries: EnrichmentQueries,
     @Inject(TICKET_CHANGES) private readonly changes: Subject<string[]>,
   ) {}
 

@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import getRawBody from 'raw-body';
@@ -21,7 +21,8 @@ const SIGNED = [
 @ApiTags('webhooks')
 @Controller('webhooks/zendesk')
 export class WebhookController {
-  constructor(private readonly webhooks: WebhookService) {}
+  // Explicit tokens: no reliance on emitted decorator metadata (tsx/esbuild runs drop it).
+  constructor(@Inject(WebhookService) private readonly webhooks: WebhookService) {}
 
   @Post('events')
   @HttpCode(200)

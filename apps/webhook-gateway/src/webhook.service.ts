@@ -34,7 +34,7 @@ export class WebhookService {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
-    private readonly metrics: GatewayMetrics,
+    @Inject(GatewayMetrics) private readonly metrics: GatewayMetrics,
   ) {
     this.topic = { ...Topics.ticketEvents, name: config.TICKET_EVENTS_TOPIC };
     this.acknowledged =
