@@ -3,6 +3,7 @@
 //   npx tsx bench/enrichment-replay.bench.ts [events=1000000] [tickets=100000]
 // Needs KAFKA_BROKERS and DATABASE_URL, or starts the test broker and uses the machine's Postgres.
 import { randomUUID } from 'node:crypto';
+import { backOff } from 'exponential-backoff';
 import { Topics, type TicketEvent } from '../libs/contracts/src';
 import { EnrichmentProjector, enrichmentMigrations } from '../libs/enrichment/src';
 import {
@@ -96,10 +97,10 @@ async function main() {
   const base = Date.now() - 30 * 86_400_000;
   for (let i = 0; i < total; i += 5_000) {
     const events = Array.from({ length: Math.min(5_000, total - i) }, (_, k) => eventAt(i + k, base));
-    await producer.publish(
-      topic,
-      events.map((value) => ({ key: value.ticketId, value })),
-    );
+    // A fresh topic's partitions may take a moment to be served: retry a failed send.
+    await backOff(() => producer.publish(topic, events.map((value) => ({ key: value.ticketId, value }))), {
+      numOfAttempts: 5,
+    });
     if (Date.now() - lastReport > 5_000) {
       progress('producing', i + events.length, started);
       lastReport = Date.now();

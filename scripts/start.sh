@@ -40,6 +40,12 @@ if grep -qv '^\s*\(#\|$\)' scripts/services.txt; then
   done < scripts/services.txt
 fi
 
+if grep -q '^zendesk-simulator ' scripts/services.txt; then
+  # Demo users: every simulated requester becomes a company user (user.events.v1).
+  for _ in $(seq 1 60); do curl -sf http://127.0.0.1:4010/_simulator/health >/dev/null && break; sleep 0.5; done
+  tsx libs/enrichment/scripts/publish-users.ts --from-simulator http://127.0.0.1:4010 || log "publishing demo users failed"
+fi
+
 cat <<INFO
 
   Ticketflow is up
@@ -47,6 +53,7 @@ cat <<INFO
   Postgres   ${DATABASE_URL}
 $(for s in "${SERVICES[@]}"; do echo "  $s"; done)
   Topics     docs/asyncapi/asyncapi.json
+  Try        curl -H 'x-api-key: local-dev-api-key' http://127.0.0.1:3002/users/sim-8447388000000/tickets
 
   Ctrl-C stops everything.
 INFO

@@ -122,7 +122,7 @@ export async function openTicketsOfUsers(
 ): Promise<OpenTicketsSummary[]> {
   const rows: { user_id: string; open_ids: string[] | null }[] = await manager.query(
     `SELECT u.user_id,
-            array_agg(t.ticket_id ORDER BY t.ticket_id) FILTER (WHERE t.open) AS open_ids
+            array_agg(t.ticket_id ORDER BY t.ticket_id::numeric) FILTER (WHERE t.open) AS open_ids
        FROM company_users u
        LEFT JOIN zendesk_requesters r ON r.email_normalized = u.email_normalized
        LEFT JOIN tickets t ON t.requester_id = r.requester_id

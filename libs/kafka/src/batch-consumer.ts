@@ -1,9 +1,13 @@
+import { SpanKind, context, trace, type Link } from '@opentelemetry/api';
 import { backOff } from 'exponential-backoff';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import { DeadLetterReason, Headers, deadLetterTopicOf, type TopicDefinition } from '@ticketflow/contracts';
 import { decodeMessage, type RetryPolicy, DEFAULT_RETRY } from './consumer';
 import type { EventProducer } from './producer';
+import { contextFromHeaders } from './trace-context';
+
+const tracer = trace.getTracer('@ticketflow/kafka');
 
 export interface DecodedMessage<T> {
   offset: string;
@@ -117,8 +121,18 @@ export async function runBatchConsumer<S extends z.ZodType>(
       const last = batch.messages[batch.messages.length - 1]!.offset;
       const nextOffset = (BigInt(last) + 1n).toString();
       const whole = { topic: batch.topic, partition: batch.partition, messages: decoded, nextOffset };
+      // One span per batch, linked to each message's producer span, so a webhook's trace leads to its projection.
+      const links: Link[] = decoded.flatMap((m) => {
+        const spanContext = trace.getSpanContext(contextFromHeaders(m.headers));
+        return spanContext ? [{ context: spanContext }] : [];
+      });
+      const span = tracer.startSpan(`${batch.topic} process`, {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': batch.topic, 'messaging.batch.message_count': decoded.length },
+      });
       try {
-        await attempt(() => options.handleBatch(whole));
+        await context.with(trace.setSpan(context.active(), span), () => attempt(() => options.handleBatch(whole)));
       } catch {
         // Isolate the poison message: one at a time, each with its own next offset.
         for (const message of decoded) {
@@ -142,6 +156,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
           await heartbeat();
         }
       }
+      span.end();
       resolveOffset(last);
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
       await heartbeat();

@@ -31,6 +31,12 @@ export class ControlController {
     return { status: 'ok', tickets: this.world.ticketCount };
   }
 
+  /** The account's requesters (id, email): a demo's company users. */
+  @Get('requesters')
+  requesters() {
+    return this.world.directory.requesters.map((u) => ({ id: u.id, email: u.email }));
+  }
+
   @Get('truth/tickets/:id')
   ticket(@Param('id') id: string, @Query('at') at?: string) {
     const truth = this.truth.ticket(Number(id), moment(at));
