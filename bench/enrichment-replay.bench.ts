@@ -98,9 +98,16 @@ async function main() {
   for (let i = 0; i < total; i += 5_000) {
     const events = Array.from({ length: Math.min(5_000, total - i) }, (_, k) => eventAt(i + k, base));
     // A fresh topic's partitions may take a moment to be served: retry a failed send.
-    await backOff(() => producer.publish(topic, events.map((value) => ({ key: value.ticketId, value }))), {
-      numOfAttempts: 5,
-    });
+    await backOff(
+      () =>
+        producer.publish(
+          topic,
+          events.map((value) => ({ key: value.ticketId, value })),
+        ),
+      {
+        numOfAttempts: 5,
+      },
+    );
     if (Date.now() - lastReport > 5_000) {
       progress('producing', i + events.length, started);
       lastReport = Date.now();
@@ -148,6 +155,7 @@ async function main() {
     topic,
     deadLetters: producer,
     storedOffsets: projector.storedOffsets,
+    onBatchFailed: (error) => console.error(`batch failed, applying message by message: ${error.message}`),
     handleBatch: async (batch) => {
       await projector.applyTicketBatch(batch);
       projected += batch.messages.length;

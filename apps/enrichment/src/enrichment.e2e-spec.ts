@@ -2,9 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { UserEvent } from '@ticketflow/contracts';
 import { EventProducer } from '@ticketflow/kafka';
-import { collectMessages, createTestSchema, eventually, testKafka, type TestSchema } from '@ticketflow/testing';
+import {
+  collectMessages,
+  createTestSchema,
+  eventually,
+  testKafka,
+  type TestSchema,
+} from '@ticketflow/testing';
 import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
-import { ADMIN_EMAIL, NO_DELIVERY_FAULTS, startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
+import {
+  ADMIN_EMAIL,
+  NO_DELIVERY_FAULTS,
+  startSimulator,
+  type Simulator,
+} from '@ticketflow/zendesk-simulator';
 import { createGatewayApp } from '../../webhook-gateway/src/app';
 import { gatewayConfig, listen } from '../../webhook-gateway/src/testing';
 import { createEnrichmentApp, type EnrichmentApp } from './app';
@@ -156,12 +167,15 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
         history: ticket.history.map((h) => [seconds(h.at), h.from, h.to]),
       });
     }
-    console.log(`compared ${compared} user tickets and ${truth.length} ticket histories with the ground truth`);
+    console.log(
+      `compared ${compared} user tickets and ${truth.length} ticket histories with the ground truth`,
+    );
 
     // What alerting consumes: the latest open-ticket set per user on user.open-tickets equals the truth.
     const openByEmail = sim.truth.openTicketsByEmail();
     const expectedOpen = requesters.map(
-      (r, i) => [`user-${i}`, JSON.stringify((openByEmail[r.email.toLowerCase()] ?? []).map(String))] as const,
+      (r, i) =>
+        [`user-${i}`, JSON.stringify((openByEmail[r.email.toLowerCase()] ?? []).map(String))] as const,
     );
     const latest = new Map<string, string>();
     await collectMessages(
@@ -170,7 +184,10 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
       (messages) => {
         latest.clear();
         for (const m of messages) {
-          latest.set(m.key!, JSON.stringify((JSON.parse(m.value) as { openTicketIds: string[] }).openTicketIds));
+          latest.set(
+            m.key!,
+            JSON.stringify((JSON.parse(m.value) as { openTicketIds: string[] }).openTicketIds),
+          );
         }
         return expectedOpen.every(([userId, ids]) => (latest.get(userId) ?? '[]') === ids);
       },
@@ -184,7 +201,9 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
     const { ticketId } = sim.world.createTicket({ requesterId: requester.id });
     await sim.webhooks!.flush();
     await eventually(async () =>
-      (await fetch(`${url}/tickets/${ticketId}`, { headers: { 'x-api-key': TEST_API_KEY } })).ok ? true : undefined,
+      (await fetch(`${url}/tickets/${ticketId}`, { headers: { 'x-api-key': TEST_API_KEY } })).ok
+        ? true
+        : undefined,
     );
 
     const controller = new AbortController();
@@ -200,7 +219,9 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
     const arrived = await eventually(async () => {
       const { value } = await reader.read();
       received += new TextDecoder().decode(value);
-      return received.includes(`"id":"${ticketId}"`) && received.includes('"status":"pending"') ? Date.now() : undefined;
+      return received.includes(`"id":"${ticketId}"`) && received.includes('"status":"pending"')
+        ? Date.now()
+        : undefined;
     }, 20_000);
     controller.abort();
     expect(received).toMatch(/^event: ticket$/m);

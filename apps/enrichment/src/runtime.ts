@@ -118,6 +118,11 @@ export class EnrichmentRuntime {
     this.relay = new OutboxRelay(this.db, this.producer, config.USER_OPEN_TICKETS_TOPIC);
 
     const onDeadLetter = (reason: string) => this.metrics.deadLetters.inc({ reason });
+    const onBatchFailed = (error: Error) =>
+      this.logger.warn({
+        msg: 'batch failed every retry; applying it message by message',
+        error: error.message,
+      });
     const tickets = await runBatchConsumer({
       kafka,
       groupId: config.CONSUMER_GROUP,
@@ -125,6 +130,7 @@ export class EnrichmentRuntime {
       deadLetters: this.producer,
       storedOffsets: this.projector.storedOffsets,
       onDeadLetter,
+      onBatchFailed,
       handleBatch: async (batch) => {
         await this.projector.applyTicketBatch(batch);
         this.metrics.projected.inc({ topic: batch.topic }, batch.messages.length);
@@ -142,6 +148,7 @@ export class EnrichmentRuntime {
       // Offsets of both topics live under the projector's group id (rows are per topic and partition).
       storedOffsets: this.projector.storedOffsets,
       onDeadLetter,
+      onBatchFailed,
       handleBatch: async (batch) => {
         await this.projector.applyUserBatch(batch);
         this.metrics.projected.inc({ topic: batch.topic }, batch.messages.length);

@@ -11,7 +11,10 @@ async function loadUsers(args: string[]): Promise<{ userId: string; email: strin
   const simulator = args.indexOf('--from-simulator');
   if (simulator !== -1) {
     const url = args[simulator + 1] ?? 'http://127.0.0.1:4010';
-    const requesters = (await (await fetch(`${url}/_simulator/requesters`)).json()) as { id: number; email: string }[];
+    const requesters = (await (await fetch(`${url}/_simulator/requesters`)).json()) as {
+      id: number;
+      email: string;
+    }[];
     return requesters.map((r) => ({ userId: `sim-${r.id}`, email: r.email }));
   }
   const file = args[0];
@@ -42,11 +45,18 @@ async function main() {
       userId: u.userId,
       email: u.email,
     }));
-    await producer.publish(topic, batch.map((value) => ({ key: value.userId, value })));
+    await producer.publish(
+      topic,
+      batch.map((value) => ({ key: value.userId, value })),
+    );
     const done = Math.min(users.length, i + 1_000);
-    process.stderr.write(`\rpublished ${done.toLocaleString('en')} / ${users.length.toLocaleString('en')} users (${Math.round((done / users.length) * 100)} %)`);
+    process.stderr.write(
+      `\rpublished ${done.toLocaleString('en')} / ${users.length.toLocaleString('en')} users (${Math.round((done / users.length) * 100)} %)`,
+    );
   }
-  process.stderr.write(`\npublished ${users.length} users to ${topic.name} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `\npublished ${users.length} users to ${topic.name} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   await producer.disconnect();
 }
 

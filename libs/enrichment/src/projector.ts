@@ -68,11 +68,7 @@ export class EnrichmentProjector {
       await saveConsumerOffsets(manager, this.groupId, [
         { topic: batch.topic, partition: batch.partition, nextOffset: batch.nextOffset },
       ]);
-      if (changed.size)
-        await manager.query(`SELECT pg_notify($1, $2)`, [
-          TICKET_CHANGES_CHANNEL,
-          JSON.stringify([...changed.keys()]),
-        ]);
+      await notifyChanges(manager, [...changed.keys()]);
       return { events: batch.messages.length, changedTickets: changed.size, transitions: transitions.length };
     });
   }
@@ -134,6 +130,16 @@ export class EnrichmentProjector {
       manager,
       summaries.map((s) => summary(s.userId, s.openTicketIds, cause)),
     );
+  }
+}
+
+/** NOTIFY payloads stop at 8,000 bytes: large batches announce their tickets in several notifications. */
+async function notifyChanges(manager: EntityManager, ticketIds: string[]) {
+  for (let i = 0; i < ticketIds.length; i += 400) {
+    await manager.query(`SELECT pg_notify($1, $2)`, [
+      TICKET_CHANGES_CHANNEL,
+      JSON.stringify(ticketIds.slice(i, i + 400)),
+    ]);
   }
 }
 

@@ -35,6 +35,8 @@ export interface BatchConsumerOptions<S extends z.ZodType> {
   storedOffsets: (topic: string) => Promise<{ partition: number; nextOffset: string }[]>;
   retry?: RetryPolicy;
   onDeadLetter?: (reason: DeadLetterReason, error: string) => void;
+  /** Told when a whole batch failed every retry and is retried message by message. */
+  onBatchFailed?: (error: Error) => void;
   /** kafkajs fetch tuning: how much one batch may hold. */
   maxBytesPerPartition?: number;
 }
@@ -129,11 +131,18 @@ export async function runBatchConsumer<S extends z.ZodType>(
       const span = tracer.startSpan(`${batch.topic} process`, {
         kind: SpanKind.CONSUMER,
         links,
-        attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': batch.topic, 'messaging.batch.message_count': decoded.length },
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': batch.topic,
+          'messaging.batch.message_count': decoded.length,
+        },
       });
       try {
-        await context.with(trace.setSpan(context.active(), span), () => attempt(() => options.handleBatch(whole)));
-      } catch {
+        await context.with(trace.setSpan(context.active(), span), () =>
+          attempt(() => options.handleBatch(whole)),
+        );
+      } catch (error) {
+        options.onBatchFailed?.(error as Error);
         // Isolate the poison message: one at a time, each with its own next offset.
         for (const message of decoded) {
           const single = {
