@@ -33,7 +33,7 @@ async function main() {
     gatewayConfig({ TICKET_EVENTS_TOPIC: config.TICKET_EVENTS_TOPIC, LOG_LEVEL: 'error' }),
   );
   const gatewayUrl = await listen(gateway);
-  const { app, runtime } = await createEnrichmentApp(config);
+  const { app } = await createEnrichmentApp(config);
   await listen(app);
   sim.webhooks = new WebhookSender(sim.world, [
     {
@@ -67,10 +67,6 @@ async function main() {
   await sim.webhooks.flush();
   await new Promise((resolve) => setTimeout(resolve, 2_000));
 
-  const answers = sim.webhooks.deliveries
-    .filter((d) => d.outcome === 'delivered')
-    .map((d) => Date.parse(d.attempts.at(-1)!.at));
-  void answers;
   const sorted = [...latencies].sort((a, b) => a - b);
   console.log(
     `\nwebhook → queryable, ${rate} ticket changes/s for ${seconds} s (${sim.webhooks.deliveries.length} webhooks), Node ${process.version}`,
@@ -92,7 +88,6 @@ async function main() {
   await sim.close();
   await gateway.close();
   await app.close();
-  await runtime.db?.isInitialized;
   const cleanup = new Client({ connectionString: process.env['DATABASE_URL'] });
   await cleanup.connect();
   await cleanup.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

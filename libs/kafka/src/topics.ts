@@ -30,6 +30,10 @@ export async function ensureTopics(admin: Admin, topics: TopicSpec[], replicatio
         configEntries: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
       })),
     });
+    await waitUntilServed(
+      admin,
+      missing.map((topic) => topic.name),
+    );
   }
   const present = topics.filter((topic) => existing.has(topic.name));
   if (present.length) {
@@ -44,5 +48,25 @@ export async function ensureTopics(admin: Admin, topics: TopicSpec[], replicatio
         );
       }
     }
+  }
+}
+
+/** A new topic's partitions can take a moment to get a leader that serves them; wait until all have one. */
+async function waitUntilServed(admin: Admin, names: string[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      if (
+        topics.length === names.length &&
+        topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+      )
+        return;
+    } catch {
+      // metadata not there yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics not served within ${timeoutMs} ms: ${names.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
