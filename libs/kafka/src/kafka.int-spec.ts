@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { DeadLetterReason, Headers, Topics, deadLetterTopicOf, type UserEvent } from '@ticketflow/contracts';
-import { createTestTopic, eventually, testKafka, uniqueSuffix } from '@ticketflow/testing';
+import { collectMessages, createTestTopic, eventually, testKafka, uniqueSuffix } from '@ticketflow/testing';
 import { EventProducer } from './producer';
 import { runEventConsumer, type ConsumedEvent, type RunningConsumer } from './consumer';
+import { runBatchConsumer } from './batch-consumer';
 import { ensureTopics } from './topics';
 
 // Against the real broker the harness started (or KAFKA_BROKERS): the proof that kafkajs 2.2.4 speaks to it.
@@ -146,5 +147,46 @@ describe('kafka lib against a real broker', () => {
     expect(dead.find((d) => d.reason === DeadLetterReason.processingFailed)?.error).toContain(
       'database says no',
     );
+  });
+
+  it('batch consumer: a poison message alone goes to the dead-letter topic, the rest is applied, offsets move past it', async () => {
+    const topic = await createTestTopic(admin, Topics.userEvents);
+    const events = Array.from({ length: 20 }, (_, i) => upserted('same-user', `v${i}@example.com`));
+    const poison = events[7]!;
+    await producer.publish(
+      topic,
+      events.map((value) => ({ key: value.userId, value })),
+    );
+
+    const applied: string[] = [];
+    const stored = new Map<number, string>();
+    let batchFailures = 0;
+    const batchConsumer = await runBatchConsumer({
+      kafka,
+      groupId: `batch-${uniqueSuffix()}`,
+      topic,
+      deadLetters: producer,
+      retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
+      storedOffsets: async () => [...stored].map(([partition, nextOffset]) => ({ partition, nextOffset })),
+      onBatchFailed: () => void batchFailures++,
+      // Stands in for a transaction: all of the batch or nothing, offset included.
+      handleBatch: async (batch) => {
+        if (batch.messages.some((m) => m.value.eventId === poison.eventId))
+          throw new Error('constraint violated');
+        applied.push(...batch.messages.map((m) => m.value.eventId));
+        stored.set(batch.partition, batch.nextOffset);
+      },
+    });
+    running.push({ consumer: batchConsumer.consumer, stop: batchConsumer.stop });
+    await eventually(() => (applied.length === events.length - 1 ? true : undefined));
+    expect(applied).toEqual(events.filter((e) => e !== poison).map((e) => e.eventId));
+    expect(batchFailures).toBeGreaterThan(0);
+    expect([...stored.values()]).toEqual(['20']);
+
+    const dead = await collectMessages(kafka, deadLetterTopicOf(topic.name), (m) => m.length >= 1);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.headers[Headers.dlqReason]).toBe(DeadLetterReason.processingFailed);
+    expect(dead[0]!.headers[Headers.dlqError]).toContain('constraint violated');
+    expect(JSON.parse(dead[0]!.value).eventId).toBe(poison.eventId);
   });
 });
