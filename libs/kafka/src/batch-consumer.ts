@@ -2,9 +2,10 @@ import { SpanKind, context, trace, type Link } from '@opentelemetry/api';
 import { backOff } from 'exponential-backoff';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
-import { DeadLetterReason, Headers, deadLetterTopicOf, type TopicDefinition } from '@ticketflow/contracts';
+import { DeadLetterReason, type TopicDefinition } from '@ticketflow/contracts';
 import { decodeMessage, type RetryPolicy, DEFAULT_RETRY } from './consumer';
 import type { EventProducer } from './producer';
+import { sendToDeadLetter } from './dead-letter';
 import { contextFromHeaders } from './trace-context';
 
 const tracer = trace.getTracer('@ticketflow/kafka');
@@ -72,29 +73,14 @@ export async function runBatchConsumer<S extends z.ZodType>(
     }
   });
 
-  const deadLetter = async (
-    message: KafkaMessage,
-    partition: number,
-    reason: DeadLetterReason,
-    error: string,
-  ) => {
-    options.onDeadLetter?.(reason, error);
-    await options.deadLetters.sendRaw(deadLetterTopicOf(options.topic.name), [
-      {
-        key: message.key,
-        value: message.value,
-        headers: {
-          [Headers.dlqReason]: reason,
-          [Headers.dlqError]: error.slice(0, 2_000),
-          [Headers.dlqOriginalTopic]: options.topic.name,
-          [Headers.dlqOriginalPartition]: String(partition),
-          [Headers.dlqOriginalOffset]: message.offset,
-          [Headers.dlqConsumerGroup]: options.groupId,
-          [Headers.dlqFailedAt]: new Date().toISOString(),
-        },
-      },
-    ]);
+  const deadLetterContext = {
+    producer: options.deadLetters,
+    topic: options.topic.name,
+    groupId: options.groupId,
+    onDeadLetter: options.onDeadLetter,
   };
+  const deadLetter = (message: KafkaMessage, partition: number, reason: DeadLetterReason, error: string) =>
+    sendToDeadLetter(deadLetterContext, message, partition, reason, error);
   const attempt = (run: () => Promise<void>) =>
     backOff(run, {
       numOfAttempts: retry.attempts,

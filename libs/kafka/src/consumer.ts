@@ -2,15 +2,9 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { backOff } from 'exponential-backoff';
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
-import {
-  ContractViolation,
-  DeadLetterReason,
-  Headers,
-  deadLetterTopicOf,
-  decode,
-  type TopicDefinition,
-} from '@ticketflow/contracts';
+import { ContractViolation, DeadLetterReason, decode, type TopicDefinition } from '@ticketflow/contracts';
 import type { EventProducer } from './producer';
+import { sendToDeadLetter } from './dead-letter';
 import { contextFromHeaders } from './trace-context';
 
 export interface ConsumedEvent<T> {
@@ -64,30 +58,14 @@ export async function runEventConsumer<S extends z.ZodType>(
   await consumer.connect();
   await consumer.subscribe({ topic: options.topic.name, fromBeginning: options.fromBeginning ?? true });
 
-  const deadLetter = async (
-    message: KafkaMessage,
-    partition: number,
-    reason: DeadLetterReason,
-    error: string,
-  ) => {
-    options.onDeadLetter?.(reason, error);
-    await options.deadLetters.sendRaw(deadLetterTopicOf(options.topic.name), [
-      {
-        key: message.key,
-        value: message.value,
-        headers: {
-          ...stringHeaders(message.headers),
-          [Headers.dlqReason]: reason,
-          [Headers.dlqError]: error.slice(0, 2_000),
-          [Headers.dlqOriginalTopic]: options.topic.name,
-          [Headers.dlqOriginalPartition]: String(partition),
-          [Headers.dlqOriginalOffset]: message.offset,
-          [Headers.dlqConsumerGroup]: options.groupId,
-          [Headers.dlqFailedAt]: new Date().toISOString(),
-        },
-      },
-    ]);
+  const deadLetterContext = {
+    producer: options.deadLetters,
+    topic: options.topic.name,
+    groupId: options.groupId,
+    onDeadLetter: options.onDeadLetter,
   };
+  const deadLetter = (message: KafkaMessage, partition: number, reason: DeadLetterReason, error: string) =>
+    sendToDeadLetter(deadLetterContext, message, partition, reason, error);
 
   await consumer.run({
     autoCommit: false,
@@ -193,13 +171,4 @@ function traced<T>(event: ConsumedEvent<unknown>, run: () => Promise<T>): Promis
       span.end();
     }
   });
-}
-
-function stringHeaders(headers: IHeaders | undefined): Record<string, string | Buffer> {
-  const out: Record<string, string | Buffer> = {};
-  for (const [key, value] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[key] = first;
-  }
-  return out;
 }

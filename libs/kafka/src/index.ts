@@ -4,3 +4,4 @@ export * from './producer';
 export * from './consumer';
 export * from './trace-context';
 export * from './batch-consumer';
+export * from './dead-letter';
