@@ -18,6 +18,7 @@ import { statusAudits } from './audits';
 import { restCustomStatuses } from './directory';
 import { ticketIdOf } from './lifecycle';
 import { restTicket, restTicketMetric } from './rest-shapes';
+import type { TicketState } from './model';
 import { WorldError, type TicketPatch, World } from './world';
 
 export const WORLD = Symbol('World');
@@ -73,33 +74,16 @@ export class ZendeskApiController {
       // Cursor pagination: ids ascending (or descending with sort=-id), 100 per page at most.
       const pageSize = intParam(size, 'page[size]', 100, 100);
       const descending = query['sort'] === '-id';
-      const after = query['page[after]'] ? decodeCursor<number>(query['page[after]']) : null;
-      const tickets: RestTicket[] = [];
-      let hasMore = false;
-      for (const id of this.orderedIds(descending, after)) {
-        const state = this.world.state(id);
-        if (!state || state.deleted) continue;
-        if (tickets.length === pageSize) {
-          hasMore = true;
-          break;
-        }
-        tickets.push(restTicket(state, this.world.host));
-      }
-      const last = tickets[tickets.length - 1];
-      const afterCursor = last ? encodeCursor(last.id) : null;
+      const page = this.cursorPage(query, pageSize, descending, restTicket);
       return {
-        tickets,
-        meta: {
-          has_more: hasMore,
-          after_cursor: afterCursor,
-          before_cursor: tickets[0] ? encodeCursor(tickets[0].id) : null,
-        },
+        tickets: page.items,
+        meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: page.beforeCursor },
         links: {
           next:
-            hasMore && afterCursor
+            page.afterCursor && page.hasMore
               ? this.url('tickets.json', {
                   'page[size]': pageSize,
-                  'page[after]': afterCursor,
+                  'page[after]': page.afterCursor,
                   ...(descending ? { sort: '-id' } : {}),
                 })
               : null,
@@ -165,31 +149,47 @@ export class ZendeskApiController {
   @Get('ticket_metrics')
   listTicketMetrics(@Query() query: Query) {
     const pageSize = intParam(query['page[size]'], 'page[size]', 100, 100);
-    const after = query['page[after]'] ? decodeCursor<number>(query['page[after]']) : null;
-    const metrics = [];
-    let hasMore = false;
     // Newest to oldest by creation, archived (here: deleted) tickets excluded.
-    for (const id of this.orderedIds(true, after)) {
-      const state = this.world.state(id);
-      if (!state || state.deleted) continue;
-      if (metrics.length === pageSize) {
-        hasMore = true;
-        break;
-      }
-      metrics.push(restTicketMetric(state, this.world.host));
-    }
-    const last = metrics[metrics.length - 1];
-    const afterCursor = last ? encodeCursor(last.ticket_id) : null;
+    const page = this.cursorPage(query, pageSize, true, restTicketMetric);
     return {
-      ticket_metrics: metrics,
-      meta: { has_more: hasMore, after_cursor: afterCursor, before_cursor: null },
+      ticket_metrics: page.items,
+      meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: null },
       links: {
         next:
-          hasMore && afterCursor
-            ? this.url('ticket_metrics.json', { 'page[size]': pageSize, 'page[after]': afterCursor })
+          page.afterCursor && page.hasMore
+            ? this.url('ticket_metrics.json', { 'page[size]': pageSize, 'page[after]': page.afterCursor })
             : null,
         prev: null,
       },
+    };
+  }
+
+  /** One page of visible (not deleted) tickets by id after `page[after]`, rendered; cursors are ticket ids. */
+  private cursorPage<T>(
+    query: Query,
+    pageSize: number,
+    descending: boolean,
+    render: (state: TicketState, host: string) => T,
+  ) {
+    const after = query['page[after]'] ? decodeCursor<number>(query['page[after]']) : null;
+    const ids: number[] = [];
+    const items: T[] = [];
+    let hasMore = false;
+    for (const id of this.orderedIds(descending, after)) {
+      const state = this.world.state(id);
+      if (!state || state.deleted) continue;
+      if (items.length === pageSize) {
+        hasMore = true;
+        break;
+      }
+      ids.push(id);
+      items.push(render(state, this.world.host));
+    }
+    return {
+      items,
+      hasMore,
+      afterCursor: ids.length ? encodeCursor(ids[ids.length - 1]) : null,
+      beforeCursor: ids.length ? encodeCursor(ids[0]) : null,
     };
   }
 
