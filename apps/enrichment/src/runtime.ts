@@ -5,7 +5,6 @@ import type { Admin } from 'kafkajs';
 import { Topics } from '@ticketflow/contracts';
 import {
   EnrichmentProjector,
-  OutboxRelay,
   Reconciler,
   RequesterResolver,
   enrichmentMigrations,
@@ -18,7 +17,7 @@ import {
   runBatchConsumer,
   withDeadLetter,
 } from '@ticketflow/kafka';
-import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
+import { ConsumerOffsetEntity, OutboxRelay, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
 import { ZendeskClient } from '@ticketflow/zendesk';
 import type { EnrichmentConfig } from './config';
 
@@ -108,14 +107,14 @@ export class EnrichmentRuntime {
       apiToken: config.ZENDESK_API_TOKEN,
       requestsPerMinute: config.ZENDESK_REQUESTS_PER_MINUTE,
     });
-    this.projector = new EnrichmentProjector(this.db, config.CONSUMER_GROUP);
+    this.projector = new EnrichmentProjector(this.db, config.CONSUMER_GROUP, config.USER_OPEN_TICKETS_TOPIC);
     this.resolver = new RequesterResolver(this.db, zendesk, this.projector);
     this.reconciler = new Reconciler(this.db, zendesk, this.producer, {
       initialStartTime: config.RECONCILE_INITIAL_START_TIME,
       settleLagSeconds: config.RECONCILE_SETTLE_LAG_SECONDS,
       topic: this.topics.tickets,
     });
-    this.relay = new OutboxRelay(this.db, this.producer, config.USER_OPEN_TICKETS_TOPIC);
+    this.relay = new OutboxRelay(this.db, this.producer, [this.topics.openTickets]);
 
     const onDeadLetter = (reason: string) => this.metrics.deadLetters.inc({ reason });
     const onBatchFailed = (error: Error) =>

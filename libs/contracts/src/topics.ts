@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { TicketEvent } from './ticket-events';
 import { UserEvent, UserOpenTicketsChanged } from './user-events';
+import { UserAlertEvent, UserOpenTicketCount } from './alert-events';
 
 export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
   name: string;
@@ -44,6 +45,23 @@ export const Topics = {
     schema: UserOpenTicketsChanged,
     partitions: 6,
     configs: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
+  }),
+  userOpenTicketCount: defineTopic({
+    name: 'user.open-ticket-count.v1',
+    description: "Alerting's open-ticket count per user, compacted to the latest per user.",
+    key: 'company user id',
+    schema: UserOpenTicketCount,
+    partitions: 6,
+    configs: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
+  }),
+  userAlerts: defineTopic({
+    name: 'user.alerts.v1',
+    description:
+      'user.threshold.exceeded when a user goes above the open-ticket threshold, user.threshold.recovered when back.',
+    key: 'company user id',
+    schema: UserAlertEvent,
+    partitions: 6,
+    configs: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * 24 * 3600 * 1000) },
   }),
 } as const;
 

@@ -2,16 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Topics, type TicketEvent, type UserEvent, type UserOpenTicketsChanged } from '@ticketflow/contracts';
 import type { PartitionBatch } from '@ticketflow/kafka';
-import { loadConsumerOffsets, saveConsumerOffsets } from '@ticketflow/persistence';
+import { enqueueOutbox, loadConsumerOffsets, saveConsumerOffsets } from '@ticketflow/persistence';
 import { normaliseEmail, projectTicketEvent, type TicketRow, type TransitionRow } from './projection';
-import {
-  enqueueOutbox,
-  insertTransitions,
-  loadTickets,
-  openTicketsOfUsers,
-  upsertRequesters,
-  upsertTickets,
-} from './store';
+import { insertTransitions, loadTickets, openTicketsOfUsers, upsertRequesters, upsertTickets } from './store';
 
 /** Postgres channel announcing projected ticket changes (payload: JSON array of ticket ids) to SSE streams. */
 export const TICKET_CHANGES_CHANNEL = 'ticket_changes';
@@ -30,6 +23,7 @@ export class EnrichmentProjector {
   constructor(
     private readonly db: DataSource,
     readonly groupId: string,
+    private readonly openTicketsTopic = Topics.userOpenTickets.name,
   ) {}
 
   storedOffsets = (topic: string) => loadConsumerOffsets(this.db.manager, this.groupId, topic);
@@ -97,7 +91,7 @@ export class EnrichmentProjector {
       // A removed user's enrichment is dropped: consumers get an empty set.
       await enqueueOutbox(
         manager,
-        removed.map((userId) => summary(userId, [], cause)),
+        removed.map((userId) => summary(this.openTicketsTopic, userId, [], cause)),
       );
       await saveConsumerOffsets(manager, this.groupId, [
         { topic: batch.topic, partition: batch.partition, nextOffset: batch.nextOffset },
@@ -128,7 +122,7 @@ export class EnrichmentProjector {
     const summaries = await openTicketsOfUsers(manager, by);
     await enqueueOutbox(
       manager,
-      summaries.map((s) => summary(s.userId, s.openTicketIds, cause)),
+      summaries.map((s) => summary(this.openTicketsTopic, s.userId, s.openTicketIds, cause)),
     );
   }
 }
@@ -151,7 +145,7 @@ async function relaxDurability(manager: EntityManager) {
   await manager.query(`SET LOCAL synchronous_commit TO off`);
 }
 
-function summary(userId: string, openTicketIds: string[], causeEventId: string | null) {
+function summary(topic: string, userId: string, openTicketIds: string[], causeEventId: string | null) {
   const value: UserOpenTicketsChanged = {
     schemaVersion: 1,
     type: 'user.open_tickets_changed',
@@ -162,5 +156,5 @@ function summary(userId: string, openTicketIds: string[], causeEventId: string |
     openCount: openTicketIds.length,
     causeEventId,
   };
-  return { topic: Topics.userOpenTickets.name, key: userId, value };
+  return { topic, key: userId, value };
 }

@@ -133,14 +133,3 @@ export async function openTicketsOfUsers(
   );
   return rows.map((r) => ({ userId: r.user_id, openTicketIds: r.open_ids ?? [] }));
 }
-
-export async function enqueueOutbox(
-  manager: EntityManager,
-  messages: { topic: string; key: string; value: unknown }[],
-): Promise<void> {
-  if (messages.length === 0) return;
-  await manager.query(
-    `INSERT INTO outbox (topic, key, value) SELECT topic, key, value FROM jsonb_to_recordset($1::jsonb) AS r(topic text, key text, value jsonb)`,
-    [JSON.stringify(messages)],
-  );
-}

@@ -1,5 +1,6 @@
 export * from './data-source';
 export * from './consumer-offset.entity';
+export * from './outbox-relay';
 import { ConsumerOffsets1795600000000 } from './migrations/1795600000000-consumer-offsets';
 
 /** Migrations every service with a Kafka projection includes. */
