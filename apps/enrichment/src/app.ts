@@ -17,7 +17,7 @@ import { Client } from 'pg';
 import { Subject } from 'rxjs';
 import { TICKET_CHANGES_CHANNEL } from '@ticketflow/enrichment';
 import { createMetricsRegistry, loggerParams, metricsController } from '@ticketflow/observability';
-import { API_KEYS, ApiKeyGuard } from './api-key.guard';
+import { API_KEYS, ApiKeyGuard } from '@ticketflow/api';
 import type { EnrichmentConfig } from './config';
 import { EnrichmentQueries } from './queries';
 import { EnrichmentRuntime } from './runtime';

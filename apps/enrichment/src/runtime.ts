@@ -17,7 +17,12 @@ import {
   runBatchConsumer,
   withDeadLetter,
 } from '@ticketflow/kafka';
-import { ConsumerOffsetEntity, OutboxRelay, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
+import {
+  ConsumerOffsetEntity,
+  OutboxRelay,
+  openDatabase,
+  persistenceMigrations,
+} from '@ticketflow/persistence';
 import { ZendeskClient } from '@ticketflow/zendesk';
 import type { EnrichmentConfig } from './config';
 

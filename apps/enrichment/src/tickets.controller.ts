@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Observable, filter, from, mergeMap, type Subject } from 'rxjs';
-import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyGuard } from '@ticketflow/api';
 import { EnrichmentQueries } from './queries';
 
 export const TICKET_CHANGES = Symbol('TicketChanges');

@@ -1,0 +1,260 @@
+import 'reflect-metadata';
+import {
+  Controller,
+  Get,
+  HttpException,
+  Inject,
+  Module,
+  Query,
+  UseGuards,
+  type DynamicModule,
+  type INestApplication,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger as PinoLogger, LoggerModule } from 'nestjs-pino';
+import { Logger } from '@nestjs/common';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { Topics } from '@ticketflow/contracts';
+import { API_KEYS, ApiKeyGuard } from '@ticketflow/api';
+import {
+  AlertingProcessor,
+  Notifier,
+  SmtpChannel,
+  WebhookChannel,
+  alertingMigrations,
+  type NotificationChannel,
+} from '@ticketflow/alerting';
+import {
+  EventProducer,
+  createKafka,
+  ensureTopics,
+  runBatchConsumer,
+  withDeadLetter,
+} from '@ticketflow/kafka';
+import { createMetricsRegistry, loggerParams, metricsController } from '@ticketflow/observability';
+import {
+  ConsumerOffsetEntity,
+  OutboxRelay,
+  openDatabase,
+  persistenceMigrations,
+} from '@ticketflow/persistence';
+import type { AlertingConfig } from './config';
+
+/** Consumer, outbox relay and notifier of the alerting service. */
+export class AlertingRuntime {
+  private readonly logger = new Logger('AlertingRuntime');
+  db!: DataSource;
+  private stops: (() => Promise<void>)[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private notifying: Promise<unknown> | null = null;
+
+  constructor(
+    readonly config: AlertingConfig,
+    private readonly registry: Registry,
+  ) {}
+
+  async start() {
+    const c = this.config;
+    const alerts = new Counter({
+      name: 'alerts_emitted_total',
+      help: 'Threshold alerts emitted',
+      labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    const failures = new Counter({
+      name: 'alert_notification_failures_total',
+      help: 'Notification attempts that failed',
+      labelNames: ['final'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'users_above_threshold',
+      help: 'Users whose open-ticket count is above the threshold',
+      registers: [this.registry],
+      collect: async function (this: Gauge) {
+        const [{ n }] = await db().query(`SELECT count(*)::int AS n FROM alert_user_state WHERE above`);
+        this.set(n);
+      },
+    });
+    const db = () => this.db;
+    this.db = await openDatabase({
+      url: c.DATABASE_URL,
+      schema: c.DATABASE_SCHEMA,
+      entities: [ConsumerOffsetEntity],
+      migrations: [...persistenceMigrations, ...alertingMigrations],
+    });
+    const kafka = createKafka({ brokers: c.KAFKA_BROKERS, clientId: 'alerting' });
+    const admin = kafka.admin();
+    await admin.connect();
+    const source = { ...Topics.userOpenTickets, name: c.USER_OPEN_TICKETS_TOPIC };
+    const counts = { ...Topics.userOpenTicketCount, name: c.USER_OPEN_TICKET_COUNT_TOPIC };
+    const alertTopic = { ...Topics.userAlerts, name: c.USER_ALERTS_TOPIC };
+    await ensureTopics(admin, [...withDeadLetter(source), counts, alertTopic], c.KAFKA_REPLICATION_FACTOR);
+    await admin.disconnect();
+    const producer = new EventProducer(kafka);
+    await producer.connect();
+    const processor = new AlertingProcessor(this.db, c.CONSUMER_GROUP, c.ALERT_THRESHOLD, {
+      counts: counts.name,
+      alerts: alertTopic.name,
+    });
+    const consumer = await runBatchConsumer({
+      kafka,
+      groupId: c.CONSUMER_GROUP,
+      topic: source,
+      deadLetters: producer,
+      storedOffsets: processor.storedOffsets,
+      onBatchFailed: (error) =>
+        this.logger.warn({
+          msg: 'batch failed every retry; applying it message by message',
+          error: error.message,
+        }),
+      handleBatch: async (batch) => {
+        for (const alert of await processor.applyBatch(batch)) alerts.inc({ kind: alert.type });
+      },
+    });
+    const relay = new OutboxRelay(this.db, producer, [counts, alertTopic]);
+    relay.start();
+    const channels: NotificationChannel[] = [];
+    if (c.ALERT_WEBHOOK_URL && c.ALERT_WEBHOOK_SECRET)
+      channels.push(new WebhookChannel(c.ALERT_WEBHOOK_URL, c.ALERT_WEBHOOK_SECRET));
+    if (c.SMTP_URL && c.ALERT_EMAIL_FROM && c.ALERT_EMAIL_TO)
+      channels.push(new SmtpChannel(c.SMTP_URL, c.ALERT_EMAIL_FROM, c.ALERT_EMAIL_TO));
+    const notifier = new Notifier(this.db, channels, c.NOTIFY_MAX_ATTEMPTS, (outcome) => {
+      if (outcome !== 'sent') failures.inc({ final: String(outcome === 'failed') });
+    });
+    const tick = async () => {
+      if (this.stopped) return;
+      this.notifying = notifier
+        .deliverPending()
+        .catch((error: Error) =>
+          this.logger.warn({ msg: 'notification round failed', error: error.message }),
+        );
+      await this.notifying;
+      if (!this.stopped) this.timer = setTimeout(tick, 1_000);
+    };
+    this.timer = setTimeout(tick, 1_000);
+    this.stops.push(
+      consumer.stop,
+      () => relay.stop(),
+      () => producer.disconnect(),
+    );
+  }
+
+  async stop() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.notifying;
+    for (const stop of this.stops) await stop().catch(() => undefined);
+    await this.db?.destroy();
+  }
+}
+
+const RUNTIME = Symbol('AlertingRuntime');
+
+@ApiTags('alerts')
+@UseGuards(ApiKeyGuard)
+@Controller('alerts')
+class AlertsController {
+  constructor(@Inject(RUNTIME) private readonly runtime: AlertingRuntime) {}
+
+  /** Alert history, newest first: who, when, count, open tickets, notification outcome. */
+  @Get()
+  async list(@Query('userId') userId?: string, @Query('limit') limit = '100') {
+    const size = Number(limit);
+    if (!Number.isInteger(size) || size < 1 || size > 1_000)
+      throw new HttpException({ error: 'bad-request', reason: 'limit must be 1-1000' }, 400);
+    const rows: Record<string, unknown>[] = await this.runtime.db.query(
+      `SELECT alert_id, user_id, kind, open_count, open_ticket_ids, threshold, occurred_at, notification_status,
+              notification_attempts, notification_error, notified_at
+         FROM alert_history WHERE ($1::text IS NULL OR user_id = $1) ORDER BY occurred_at DESC, alert_id LIMIT $2`,
+      [userId ?? null, size],
+    );
+    return {
+      alerts: rows.map((r) => ({
+        alertId: r['alert_id'],
+        userId: r['user_id'],
+        kind: r['kind'],
+        openCount: r['open_count'],
+        openTicketIds: r['open_ticket_ids'],
+        threshold: r['threshold'],
+        occurredAt: (r['occurred_at'] as Date).toISOString(),
+        notification: {
+          status: r['notification_status'],
+          attempts: r['notification_attempts'],
+          error: r['notification_error'],
+          at: r['notified_at'],
+        },
+      })),
+    };
+  }
+}
+
+@ApiTags('health')
+@Controller('health')
+class HealthController {
+  constructor(@Inject(RUNTIME) private readonly runtime: AlertingRuntime) {}
+
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  async ready() {
+    try {
+      await this.runtime.db.query('SELECT 1');
+      return { status: 'ok' };
+    } catch (error) {
+      throw new HttpException({ status: 'unavailable', reason: (error as Error).message }, 503);
+    }
+  }
+}
+
+@Module({})
+class AlertingModule {
+  static create(config: AlertingConfig, runtime: AlertingRuntime, registry: Registry): DynamicModule {
+    return {
+      module: AlertingModule,
+      imports: [LoggerModule.forRoot(loggerParams(config.LOG_LEVEL))],
+      controllers: [AlertsController, HealthController, metricsController(registry)],
+      providers: [
+        ApiKeyGuard,
+        { provide: API_KEYS, useValue: config.ALERTING_API_KEYS },
+        { provide: RUNTIME, useValue: runtime },
+      ],
+    };
+  }
+}
+
+export async function createAlertingApp(
+  config: AlertingConfig,
+): Promise<{ app: INestApplication; runtime: AlertingRuntime }> {
+  const registry = createMetricsRegistry('alerting');
+  const runtime = new AlertingRuntime(config, registry);
+  await runtime.start();
+  const app = await NestFactory.create(AlertingModule.create(config, runtime, registry), {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(PinoLogger));
+  SwaggerModule.setup(
+    'docs',
+    app,
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder().setTitle('Ticketflow alerting').setVersion('1').build(),
+    ),
+    {
+      jsonDocumentUrl: 'openapi.json',
+    },
+  );
+  app.enableShutdownHooks();
+  const close = app.close.bind(app);
+  app.close = async () => {
+    await close();
+    await runtime.stop();
+  };
+  return { app, runtime };
+}
