@@ -138,6 +138,8 @@ export class EnrichmentRuntime {
       handleBatch: async (batch) => {
         await this.projector.applyTicketBatch(batch);
         this.metrics.projected.inc({ topic: batch.topic }, batch.messages.length);
+        // New requesters get their email looked up now, not at the next polling round.
+        this.kickResolver();
         const now = Date.now();
         for (const { value } of batch.messages)
           if (value.source !== 'reconciliation')
@@ -163,6 +165,21 @@ export class EnrichmentRuntime {
     this.every(2_000, () => this.resolver.resolvePending().then(() => undefined));
     if (config.RECONCILE_INTERVAL_SECONDS > 0)
       this.every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => this.reconcile().then(() => undefined));
+  }
+
+  private resolving: Promise<void> | null = null;
+
+  /** Resolves unknown requesters in the background, one round at a time. */
+  private kickResolver() {
+    if (this.stopped) return;
+    this.resolving ??= this.resolver
+      .resolvePending()
+      .then(
+        () => undefined,
+        (error: Error) =>
+          this.logger.warn({ msg: 'requester resolution failed; retrying later', error: error.message }),
+      )
+      .finally(() => (this.resolving = null));
   }
 
   /** One reconciliation pass at a time; a call during a pass waits for it. */
@@ -211,6 +228,7 @@ export class EnrichmentRuntime {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     await Promise.all(this.background);
+    await this.resolving;
     await this.passing?.catch(() => undefined);
     for (const stop of this.stops) await stop().catch(() => undefined);
     for (const timer of this.timers) clearTimeout(timer);

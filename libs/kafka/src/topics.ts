@@ -22,7 +22,8 @@ export async function ensureTopics(admin: Admin, topics: TopicSpec[], replicatio
   const missing = topics.filter((topic) => !existing.has(topic.name));
   if (missing.length) {
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a new KRaft topic answers at first.
+      waitForLeaders: false,
       topics: missing.map((topic) => ({
         topic: topic.name,
         numPartitions: topic.partitions,
