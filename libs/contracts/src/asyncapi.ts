@@ -21,8 +21,6 @@ function messageIds(topic: TopicDefinition): string[] {
   });
 }
 
-const channelIdOf = (key: string) => key;
-
 /** An AsyncAPI 3.0 document describing every topic Ticketflow owns, generated from the contracts. */
 export function asyncApiDocument(version: string): Json {
   const schemas = jsonSchemas((id) => `#/components/schemas/${id}`);
@@ -51,7 +49,7 @@ export function asyncApiDocument(version: string): Json {
         bindings: { kafka: { key: { type: 'string', description: topic.key }, bindingVersion: '0.5.0' } },
       };
     }
-    channels[channelIdOf(key)] = {
+    channels[key] = {
       address: topic.name,
       description: topic.description,
       messages: Object.fromEntries(ids.map((id) => [id, { $ref: `#/components/messages/${id}` }])),
@@ -67,8 +65,8 @@ export function asyncApiDocument(version: string): Json {
     operations[`consume-${key}`] = {
       action: 'receive',
       summary: `Consume ${topic.name}. Dead letters go to ${deadLetterTopicOf(topic.name)} with a ${Headers.dlqReason} header.`,
-      channel: { $ref: `#/channels/${channelIdOf(key)}` },
-      messages: ids.map((id) => ({ $ref: `#/channels/${channelIdOf(key)}/messages/${id}` })),
+      channel: { $ref: `#/channels/${key}` },
+      messages: ids.map((id) => ({ $ref: `#/channels/${key}/messages/${id}` })),
     };
   }
 

@@ -17,9 +17,3 @@ export function contextFromHeaders(headers: IHeaders | undefined): Context {
   }
   return propagation.extract(ROOT_CONTEXT, carrier);
 }
-
-export function headerString(headers: IHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
-}

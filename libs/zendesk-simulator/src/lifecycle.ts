@@ -1,3 +1,4 @@
+import { statusCategoryOf } from '@ticketflow/contracts';
 import type { RestTicketStatus } from '@ticketflow/zendesk';
 import {
   AGENT_ID_BASE,
@@ -9,7 +10,6 @@ import {
   defaultCustomStatus,
 } from './directory';
 import {
-  categoryOf,
   type StatusCategory,
   type TicketChange,
   type TicketPriority,
@@ -215,7 +215,7 @@ export function nextStatus(rng: Rng, status: RestTicketStatus): RestTicketStatus
 
 /** Sometimes a custom status of the category instead of the default one. */
 export function customStatusFor(rng: Rng, status: RestTicketStatus): number | undefined {
-  const category = categoryOf(status);
+  const category = statusCategoryOf(status);
   if (!category) return undefined;
   const custom = CUSTOM_STATUSES.filter((s) => s.category === category && !s.isDefault);
   return custom.length && rng() < 0.25 ? pick(rng, custom).id : defaultCustomStatus(category).id;
@@ -257,11 +257,11 @@ export function evolve(state: TicketState, change: TicketChange): TicketState {
     const from = state.status;
     if (from === 'hold') next.onHoldMs += change.at - state.lastStatusAt;
     if (from === 'pending') next.pendingMs += change.at - state.lastStatusAt;
-    if (categoryOf(to) === 'solved' && categoryOf(from) !== 'solved') {
+    if (statusCategoryOf(to) === 'solved' && statusCategoryOf(from) !== 'solved') {
       next.solvedAt = change.at;
       next.firstSolvedAt ??= change.at;
     }
-    if (categoryOf(from) === 'solved' && to === 'open') next.reopens += 1;
+    if (statusCategoryOf(from) === 'solved' && to === 'open') next.reopens += 1;
     next.status = to;
     next.customStatusId = customStatusId;
     next.lastStatusAt = change.at;
@@ -328,7 +328,7 @@ export function evolve(state: TicketState, change: TicketChange): TicketState {
 }
 
 function defaultStatusId(status: RestTicketStatus): number | null {
-  const category = categoryOf(status);
+  const category = statusCategoryOf(status);
   return category ? defaultCustomStatus(category as StatusCategory).id : null;
 }
 

@@ -1,3 +1,4 @@
+import { OPEN_STATUS_CATEGORIES, statusCategoryOf, type StatusCategory } from '@ticketflow/contracts';
 import type { RestTicketStatus } from '@ticketflow/zendesk';
 
 /** One action on a ticket; several field changes of one action share a sequence id, as in Zendesk. */
@@ -26,7 +27,8 @@ export interface TicketChange {
 
 export type TicketPriority = 'low' | 'normal' | 'high' | 'urgent';
 export type TicketKind = 'problem' | 'incident' | 'question' | 'task';
-export type StatusCategory = 'new' | 'open' | 'pending' | 'hold' | 'solved';
+// Zendesk's status categories are the contracts' ones: one definition for the simulator and Ticketflow.
+export type { StatusCategory };
 
 /** What never changes over a ticket's life in the simulator. */
 export interface TicketSeed {
@@ -85,12 +87,8 @@ export interface CustomStatusDef {
   isDefault: boolean;
 }
 
-export const OPEN_CATEGORIES: ReadonlySet<string> = new Set(['new', 'open', 'pending', 'hold']);
-
-export function categoryOf(status: RestTicketStatus): StatusCategory | null {
-  if (status === 'deleted') return null;
-  return status === 'closed' ? 'solved' : status;
-}
-
 /** Open for enrichment and alerting: unsolved category and not deleted. */
-export const isOpen = (state: TicketState) => state.deleted === null && OPEN_CATEGORIES.has(state.status);
+export function isOpen(state: TicketState): boolean {
+  const category = statusCategoryOf(state.status);
+  return state.deleted === null && category !== null && OPEN_STATUS_CATEGORIES.has(category);
+}

@@ -1,4 +1,5 @@
-import { categoryOf, isOpen, type StatusTransition } from './model';
+import { statusCategoryOf } from '@ticketflow/contracts';
+import { isOpen, type StatusTransition } from './model';
 import type { World } from './world';
 
 export interface TicketTruth {
@@ -39,7 +40,7 @@ export class GroundTruth {
       requesterId: state.seed.requesterId,
       requesterEmail: this.world.directory.usersById.get(state.seed.requesterId)?.email ?? null,
       status: state.status,
-      statusCategory: categoryOf(state.status),
+      statusCategory: statusCategoryOf(state.status),
       customStatusId: state.customStatusId,
       open: isOpen(state),
       deleted: state.deleted,
@@ -82,7 +83,7 @@ export class GroundTruth {
       if (!state) continue;
       for (const transition of state.history) {
         if (transition.at < hourStartMs || transition.to !== 'solved') continue;
-        if (categoryOf(transition.from ?? 'new') === 'solved') continue;
+        if (statusCategoryOf(transition.from ?? 'new') === 'solved') continue;
         resolutions.push((transition.at - state.createdAt) / 60_000);
         const solver = this.world.state(id, transition.at)!.assigneeId;
         if (solver !== null) byAgent[solver] = (byAgent[solver] ?? 0) + 1;

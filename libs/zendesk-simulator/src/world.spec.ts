@@ -1,4 +1,4 @@
-import { categoryOf } from './model';
+import { statusCategoryOf } from '@ticketflow/contracts';
 import { GroundTruth } from './truth';
 import { restTicketMetric } from './rest-shapes';
 import { World } from './world';
@@ -57,7 +57,7 @@ describe('simulated world', () => {
       const state = w.state(id)!;
       const metric = restTicketMetric(state, 'http://x');
       expect(metric.reopens).toBe(
-        state.history.filter((h) => h.to === 'open' && categoryOf(h.from ?? 'new') === 'solved').length,
+        state.history.filter((h) => h.to === 'open' && statusCategoryOf(h.from ?? 'new') === 'solved').length,
       );
       if (state.status === 'solved' || state.status === 'closed') {
         expect(metric.full_resolution_time_in_minutes.calendar).toBe(

@@ -1,3 +1,4 @@
+import { statusCategoryOf } from '@ticketflow/contracts';
 import type { RestTicketStatus } from '@ticketflow/zendesk';
 import {
   buildDirectory,
@@ -7,13 +8,7 @@ import {
   type Directory,
 } from './directory';
 import { evolve, generateTicket, initialState, stateAt, ticketIdOf, type WorldShape } from './lifecycle';
-import {
-  categoryOf,
-  type TicketChange,
-  type TicketPriority,
-  type TicketSeed,
-  type TicketState,
-} from './model';
+import { type TicketChange, type TicketPriority, type TicketSeed, type TicketState } from './model';
 
 export interface WorldOptions {
   seed?: number;
@@ -228,7 +223,7 @@ export class World {
     if (status && (status !== current.status || (patch.customStatusId ?? null) !== null)) {
       if (current.status === 'closed')
         throw new WorldError(422, 'RecordInvalid', 'Status: closed prevents ticket update');
-      const customStatusId = patch.customStatusId ?? defaultCustomStatus(categoryOf(status)!).id;
+      const customStatusId = patch.customStatusId ?? defaultCustomStatus(statusCategoryOf(status)!).id;
       if (status !== current.status || customStatusId !== current.customStatusId)
         changes.push({ kind: 'status', actorId: actor, status, customStatusId });
     }
