@@ -55,7 +55,8 @@ format_storage() {
 wait_ready() {
   local deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-90}))
   until port_open && grep -q "Kafka Server started" "$RUN_DIR/logs/server.log" 2>/dev/null; do
-    is_running || { tail -n 40 "$RUN_DIR/logs/server.log" "$RUN_DIR/logs/stdout.log" >&2 2>/dev/null; die "Kafka exited during start"; }
+    # The pid we just launched: alive is enough (its cmdline is still the forking shell's for a moment).
+    kill -0 "$(cat "$PID_FILE")" 2>/dev/null || { tail -n 40 "$RUN_DIR/logs/server.log" "$RUN_DIR/logs/stdout.log" >&2 2>/dev/null; die "Kafka exited during start"; }
     ((SECONDS < deadline)) || die "Kafka not ready after ${KAFKA_START_TIMEOUT:-90}s"
     sleep 0.5
   done
