@@ -1,11 +1,11 @@
 import { SpanKind, context, trace, type Link } from '@opentelemetry/api';
-import { backOff } from 'exponential-backoff';
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import { DeadLetterReason, type TopicDefinition } from '@ticketflow/contracts';
 import { decodeMessage, type RetryPolicy, DEFAULT_RETRY } from './consumer';
 import type { EventProducer } from './producer';
 import { sendToDeadLetter } from './dead-letter';
+import { isTransientFailure } from './failure';
 import { contextFromHeaders } from './trace-context';
 
 const tracer = trace.getTracer('@ticketflow/kafka');
@@ -21,8 +21,31 @@ export interface PartitionBatch<T> {
   topic: string;
   partition: number;
   messages: DecodedMessage<T>[];
+  /** Offset of the first record fetched for this batch (decodable or not). */
+  firstOffset: string;
   /** Offset to resume from once this batch is applied (last offset + 1): store it with the batch's effects. */
   nextOffset: string;
+  /**
+   * Where this consumer last positioned the partition after an `OffsetGap`, if it did: a batch that starts beyond
+   * that offset skips records the log itself no longer has (compaction), not records this consumer missed.
+   */
+  resumedFrom: string | null;
+}
+
+/**
+ * Thrown by a handler whose stored offset is below the batch's first offset: the consumer fetched from a position
+ * other than the one the effects were stored with. The consumer seeks back to `expected` and drops the batch.
+ */
+export class OffsetGap extends Error {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly expected: string,
+    got: string,
+  ) {
+    super(`${topic}[${partition}]: stored offset ${expected}, batch starts at ${got}`);
+    this.name = 'OffsetGap';
+  }
 }
 
 export interface BatchConsumerOptions<S extends z.ZodType> {
@@ -30,49 +53,78 @@ export interface BatchConsumerOptions<S extends z.ZodType> {
   groupId: string;
   topic: TopicDefinition<S>;
   deadLetters: EventProducer;
-  /** Applies a batch and stores `nextOffset` in the same transaction. */
+  /** Applies a batch and stores `nextOffset` in the same transaction, fenced against its stored offset. */
   handleBatch: (batch: PartitionBatch<z.infer<S>>) => Promise<void>;
-  /** Offsets stored with the effects: where each assigned partition resumes, whatever Kafka has committed. */
-  storedOffsets: (topic: string) => Promise<{ partition: number; nextOffset: string }[]>;
+  /** Bounds the attempts at a batch that fails deterministically; availability failures are retried forever. */
   retry?: RetryPolicy;
   onDeadLetter?: (reason: DeadLetterReason, error: string) => void;
   /** Told when a whole batch failed every retry and is retried message by message. */
   onBatchFailed?: (error: Error) => void;
+  /** Told of each availability failure while it is being waited out. */
+  onTransientFailure?: (error: Error) => void;
+  /** Told when the kafkajs consumer crashed and is being replaced. */
+  onRestart?: (error: Error) => void;
   /** kafkajs fetch tuning: how much one batch may hold. */
   maxBytesPerPartition?: number;
 }
 
+export interface RunningBatchConsumer {
+  /** False while the consumer is down (crashed and not yet rejoined) or stopped: readiness reports it. */
+  isRunning(): boolean;
+  stop(): Promise<void>;
+}
+
 /**
  * Exactly-once effect for projections: batches per partition, effects and next offset committed in one database
- * transaction by `handleBatch`; on (re)assignment each partition seeks to the stored offset. Kafka's own commit
- * follows the database's and only serves lag monitoring. A batch that keeps failing is applied one message at a
- * time so the poison message alone goes to the dead-letter topic.
+ * transaction by `handleBatch`, which refuses a batch that does not start where the stored offset says (the
+ * consumer then seeks there). Kafka's own commit follows the database's and only serves lag monitoring.
+ * A batch that keeps failing deterministically is applied one message at a time so the poison message alone goes to
+ * the dead-letter topic; a database or broker that is away is waited for, without limit. A consumer that kafkajs
+ * gives up on is replaced, so a partition never stays unconsumed.
  */
 export async function runBatchConsumer<S extends z.ZodType>(
   options: BatchConsumerOptions<S>,
-): Promise<{ consumer: Consumer; stop(): Promise<void> }> {
+): Promise<RunningBatchConsumer> {
+  let stopped = false;
+  let consumer: Consumer | null = null;
+  let up = false;
+  let restartTimer: NodeJS.Timeout | null = null;
+
+  const start = async (): Promise<void> => {
+    const current = options.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      maxWaitTimeInMs: 100,
+    });
+    consumer = current;
+    current.on(current.events.CRASH, ({ payload }) => {
+      up = false;
+      // kafkajs restarts itself after retriable errors; after any other, it has stopped for good.
+      if (payload.restart || stopped) return;
+      options.onRestart?.(payload.error);
+      restartTimer = setTimeout(() => {
+        restartTimer = null;
+        if (!stopped) start().catch((error: Error) => options.onRestart?.(error));
+      }, 1_000);
+    });
+    current.on(current.events.GROUP_JOIN, () => {
+      up = true;
+      // A new generation: partitions may have moved and come back, so no position is known any more.
+      positioned.clear();
+    });
+    await current.connect();
+    await current.subscribe({ topic: options.topic.name, fromBeginning: true });
+    await current.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => processBatch(current, payload),
+    });
+  };
+
+  // Where each partition was last positioned (after a batch or an OffsetGap), within one group generation.
+  const positioned = new Map<number, string>();
   const retry = options.retry ?? DEFAULT_RETRY;
-  const consumer = options.kafka.consumer({
-    groupId: options.groupId,
-    allowAutoTopicCreation: false,
-    maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic: options.topic.name, fromBeginning: true });
-
-  // Seek every assigned partition to the database's offset on each (re)assignment.
-  consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
-    const assigned = payload.memberAssignment[options.topic.name] ?? [];
-    const stored = new Map(
-      (await options.storedOffsets(options.topic.name)).map((o) => [o.partition, o.nextOffset]),
-    );
-    for (const partition of assigned) {
-      const offset = stored.get(partition);
-      if (offset !== undefined) consumer.seek({ topic: options.topic.name, partition, offset });
-    }
-  });
-
   const deadLetterContext = {
     producer: options.deadLetters,
     topic: options.topic.name,
@@ -81,81 +133,128 @@ export async function runBatchConsumer<S extends z.ZodType>(
   };
   const deadLetter = (message: KafkaMessage, partition: number, reason: DeadLetterReason, error: string) =>
     sendToDeadLetter(deadLetterContext, message, partition, reason, error);
-  const attempt = (run: () => Promise<void>) =>
-    backOff(run, {
-      numOfAttempts: retry.attempts,
-      startingDelay: retry.initialDelayMs,
-      maxDelay: retry.maxDelayMs,
-      jitter: 'full',
-    });
 
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      if (!isRunning() || isStale() || batch.messages.length === 0) return;
-      const decoded: DecodedMessage<z.infer<S>>[] = [];
-      for (const message of batch.messages) {
-        const result = decodeMessage(options.topic, message);
-        if (result.ok)
-          decoded.push({
-            offset: message.offset,
-            key: message.key?.toString() ?? null,
-            value: result.value,
-            headers: message.headers,
-          });
-        else await deadLetter(message, batch.partition, result.reason, result.error);
-      }
-      const last = batch.messages[batch.messages.length - 1]!.offset;
-      const nextOffset = (BigInt(last) + 1n).toString();
-      const whole = { topic: batch.topic, partition: batch.partition, messages: decoded, nextOffset };
-      // One span per batch, linked to each message's producer span, so a webhook's trace leads to its projection.
-      const links: Link[] = decoded.flatMap((m) => {
-        const spanContext = trace.getSpanContext(contextFromHeaders(m.headers));
-        return spanContext ? [{ context: spanContext }] : [];
-      });
-      const span = tracer.startSpan(`${batch.topic} process`, {
-        kind: SpanKind.CONSUMER,
-        links,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.destination.name': batch.topic,
-          'messaging.batch.message_count': decoded.length,
-        },
-      });
+  /** Runs `apply` until it succeeds: availability failures forever (heartbeating), others `retry.attempts` times. */
+  const untilApplied = async (
+    apply: () => Promise<void>,
+    { heartbeat, isRunning }: Pick<EachBatchPayload, 'heartbeat' | 'isRunning'>,
+  ) => {
+    let failures = 0;
+    let delay = retry.initialDelayMs;
+    for (;;) {
       try {
-        await context.with(trace.setSpan(context.active(), span), () =>
-          attempt(() => options.handleBatch(whole)),
-        );
+        return await apply();
       } catch (error) {
-        options.onBatchFailed?.(error as Error);
-        // Isolate the poison message: one at a time, each with its own next offset.
-        for (const message of decoded) {
-          const single = {
-            ...whole,
-            messages: [message],
-            nextOffset: (BigInt(message.offset) + 1n).toString(),
-          };
-          try {
-            await attempt(() => options.handleBatch(single));
-          } catch (error) {
-            const raw = batch.messages.find((m) => m.offset === message.offset)!;
-            await deadLetter(
-              raw,
-              batch.partition,
-              DeadLetterReason.processingFailed,
-              (error as Error).message,
-            );
-            await options.handleBatch({ ...single, messages: [] });
-          }
-          await heartbeat();
-        }
+        if (error instanceof OffsetGap || !isRunning()) throw error;
+        if (isTransientFailure(error)) options.onTransientFailure?.(error as Error);
+        else if (++failures >= retry.attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * delay));
+        delay = Math.min(delay * 2, retry.maxDelayMs);
+        await heartbeat();
       }
-      span.end();
-      resolveOffset(last);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
-      await heartbeat();
+    }
+  };
+
+  const processBatch = async (current: Consumer, payload: EachBatchPayload) => {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    const decoded: DecodedMessage<z.infer<S>>[] = [];
+    for (const message of batch.messages) {
+      const result = decodeMessage(options.topic, message);
+      if (result.ok)
+        decoded.push({
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: result.value,
+          headers: message.headers,
+        });
+      else await deadLetter(message, batch.partition, result.reason, result.error);
+    }
+    const firstOffset = batch.messages[0]!.offset;
+    const last = batch.messages[batch.messages.length - 1]!.offset;
+    const nextOffset = (BigInt(last) + 1n).toString();
+    const whole: PartitionBatch<z.infer<S>> = {
+      topic: batch.topic,
+      partition: batch.partition,
+      messages: decoded,
+      firstOffset,
+      nextOffset,
+      resumedFrom: positioned.get(batch.partition) ?? null,
+    };
+    // One span per batch, linked to each message's producer span, so a webhook's trace leads to its projection.
+    const links: Link[] = decoded.flatMap((m) => {
+      const spanContext = trace.getSpanContext(contextFromHeaders(m.headers));
+      return spanContext ? [{ context: spanContext }] : [];
+    });
+    const span = tracer.startSpan(`${batch.topic} process`, {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': batch.topic,
+        'messaging.batch.message_count': decoded.length,
+      },
+    });
+    try {
+      await context.with(trace.setSpan(context.active(), span), () =>
+        untilApplied(() => options.handleBatch(whole), payload),
+      );
+    } catch (error) {
+      if (error instanceof OffsetGap) {
+        span.end();
+        current.seek({ topic: batch.topic, partition: batch.partition, offset: error.expected });
+        positioned.set(batch.partition, error.expected);
+        return;
+      }
+      if (!isRunning() || isTransientFailure(error)) {
+        span.end();
+        throw error;
+      }
+      options.onBatchFailed?.(error as Error);
+      // Isolate the poison message: one at a time, each starting where the previous one ended.
+      let from = firstOffset;
+      for (const message of decoded) {
+        const single = {
+          ...whole,
+          messages: [message],
+          firstOffset: from,
+          nextOffset: (BigInt(message.offset) + 1n).toString(),
+        };
+        try {
+          await untilApplied(() => options.handleBatch(single), payload);
+        } catch (error) {
+          if (error instanceof OffsetGap || !isRunning() || isTransientFailure(error)) {
+            span.end();
+            throw error;
+          }
+          const raw = batch.messages.find((m) => m.offset === message.offset)!;
+          await deadLetter(raw, batch.partition, DeadLetterReason.processingFailed, (error as Error).message);
+          await untilApplied(() => options.handleBatch({ ...single, messages: [] }), payload);
+        }
+        from = single.nextOffset;
+        await heartbeat();
+      }
+      if (BigInt(from) < BigInt(nextOffset))
+        await untilApplied(
+          () => options.handleBatch({ ...whole, messages: [], firstOffset: from, nextOffset }),
+          payload,
+        );
+    }
+    span.end();
+    positioned.set(batch.partition, nextOffset);
+    resolveOffset(last);
+    await current.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
+    await heartbeat();
+  };
+
+  await start();
+  return {
+    isRunning: () => up && !stopped,
+    stop: async () => {
+      stopped = true;
+      up = false;
+      if (restartTimer) clearTimeout(restartTimer);
+      await consumer?.disconnect();
     },
-  });
-  return { consumer, stop: () => consumer.disconnect() };
+  };
 }

@@ -5,3 +5,4 @@ export * from './consumer';
 export * from './trace-context';
 export * from './batch-consumer';
 export * from './dead-letter';
+export * from './failure';

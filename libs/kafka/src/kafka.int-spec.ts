@@ -3,8 +3,8 @@ import type { Admin, Kafka } from 'kafkajs';
 import { DeadLetterReason, Headers, Topics, deadLetterTopicOf, type UserEvent } from '@ticketflow/contracts';
 import { collectMessages, createTestTopic, eventually, testKafka, uniqueSuffix } from '@ticketflow/testing';
 import { EventProducer } from './producer';
-import { runEventConsumer, type ConsumedEvent, type RunningConsumer } from './consumer';
-import { runBatchConsumer } from './batch-consumer';
+import { runEventConsumer, type ConsumedEvent } from './consumer';
+import { OffsetGap, runBatchConsumer } from './batch-consumer';
 import { ensureTopics } from './topics';
 
 // Against the real broker the harness started (or KAFKA_BROKERS): the proof that kafkajs 2.2.4 speaks to it.
@@ -12,7 +12,7 @@ describe('kafka lib against a real broker', () => {
   let kafka: Kafka;
   let admin: Admin;
   let producer: EventProducer;
-  const running: RunningConsumer[] = [];
+  const running: { stop(): Promise<void> }[] = [];
 
   beforeAll(async () => {
     kafka = testKafka('kafka-int-spec');
@@ -46,11 +46,14 @@ describe('kafka lib against a real broker', () => {
     expect(topics[0]!.partitions).toHaveLength(Topics.userEvents.partitions);
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: 2 /* TOPIC */, name: topic.name, configNames: ['cleanup.policy'] }],
+      resources: [
+        { type: 2 /* TOPIC */, name: topic.name, configNames: ['cleanup.policy', 'min.insync.replicas'] },
+      ],
     });
-    expect(resources[0]!.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue).toBe(
-      'compact',
-    );
+    const config = (name: string) =>
+      resources[0]!.configEntries.find((e) => e.configName === name)?.configValue;
+    expect(config('cleanup.policy')).toBe('compact');
+    expect(config('min.insync.replicas')).toBe('1'); // one broker here: replication factor 1
     // Declaring more partitions than a topic has is refused rather than silently re-keying.
     await expect(ensureTopics(admin, [{ ...topic, partitions: topic.partitions + 1 }])).rejects.toThrow(
       /partitions/,
@@ -167,7 +170,6 @@ describe('kafka lib against a real broker', () => {
       topic,
       deadLetters: producer,
       retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
-      storedOffsets: async () => [...stored].map(([partition, nextOffset]) => ({ partition, nextOffset })),
       onBatchFailed: () => void batchFailures++,
       // Stands in for a transaction: all of the batch or nothing, offset included.
       handleBatch: async (batch) => {
@@ -177,7 +179,7 @@ describe('kafka lib against a real broker', () => {
         stored.set(batch.partition, batch.nextOffset);
       },
     });
-    running.push({ consumer: batchConsumer.consumer, stop: batchConsumer.stop });
+    running.push(batchConsumer);
     await eventually(() => (applied.length === events.length - 1 ? true : undefined));
     expect(applied).toEqual(events.filter((e) => e !== poison).map((e) => e.eventId));
     expect(batchFailures).toBeGreaterThan(0);
@@ -188,5 +190,69 @@ describe('kafka lib against a real broker', () => {
     expect(dead[0]!.headers[Headers.dlqReason]).toBe(DeadLetterReason.processingFailed);
     expect(dead[0]!.headers[Headers.dlqError]).toContain('constraint violated');
     expect(JSON.parse(dead[0]!.value).eventId).toBe(poison.eventId);
+  });
+
+  it('batch consumer: a database outage is waited out, never dead-lettered', async () => {
+    const topic = await createTestTopic(admin, Topics.userEvents);
+    const events = Array.from({ length: 5 }, (_, i) => upserted('one-user', `o${i}@example.com`));
+    await producer.publish(
+      topic,
+      events.map((value) => ({ key: value.userId, value })),
+    );
+    let outage = 8; // more failures than the retry policy allows a deterministic failure
+    const applied: string[] = [];
+    const transient: string[] = [];
+    const deadLetters: string[] = [];
+    const batchConsumer = await runBatchConsumer({
+      kafka,
+      groupId: `outage-${uniqueSuffix()}`,
+      topic,
+      deadLetters: producer,
+      retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 50 },
+      onTransientFailure: (error) => transient.push(error.message),
+      onDeadLetter: (reason) => deadLetters.push(reason),
+      handleBatch: async (batch) => {
+        if (outage-- > 0)
+          throw Object.assign(new Error('database "x" is not currently accepting connections'), {
+            code: '57P03',
+          });
+        applied.push(...batch.messages.map((m) => m.value.eventId));
+      },
+    });
+    running.push(batchConsumer);
+    await eventually(() => (applied.length === events.length ? true : undefined));
+    expect(applied).toEqual(events.map((e) => e.eventId));
+    expect(transient).toHaveLength(8);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('batch consumer: a batch refused with OffsetGap is fetched again from the stored offset', async () => {
+    const topic = await createTestTopic(admin, { ...Topics.userEvents, partitions: 1 });
+    const events = Array.from({ length: 20 }, (_, i) => upserted(`u${i}`));
+    await producer.publish(
+      topic,
+      events.map((value) => ({ key: value.userId, value })),
+    );
+    // Kafka's committed offset ran ahead of the database's (a lost commit): the group would resume at 12.
+    const groupId = `gap-${uniqueSuffix()}`;
+    await admin.setOffsets({ groupId, topic: topic.name, partitions: [{ partition: 0, offset: '12' }] });
+    let stored = 0n;
+    const applied: number[] = [];
+    const batchConsumer = await runBatchConsumer({
+      kafka,
+      groupId,
+      topic,
+      deadLetters: producer,
+      // The fence of applyFenced, in memory.
+      handleBatch: async (batch) => {
+        if (BigInt(batch.firstOffset) > stored && batch.resumedFrom !== stored.toString())
+          throw new OffsetGap(batch.topic, batch.partition, stored.toString(), batch.firstOffset);
+        for (const m of batch.messages) if (BigInt(m.offset) >= stored) applied.push(Number(m.offset));
+        stored = BigInt(batch.nextOffset);
+      },
+    });
+    running.push(batchConsumer);
+    await eventually(() => (stored === 20n ? true : undefined));
+    expect(applied).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 });

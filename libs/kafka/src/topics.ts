@@ -13,7 +13,14 @@ export function withDeadLetter(topic: TopicSpec): TopicSpec[] {
 }
 
 /**
- * Creates missing topics with explicit partitions and configs (auto-creation is off on our brokers).
+ * `min.insync.replicas` for a replication factor: with 3 or more replicas an acks=all write survives the loss of
+ * one broker only if at least 2 had it; fewer replicas cannot require more than 1 and stay writable.
+ */
+export const minInsyncReplicasFor = (replicationFactor: number) => (replicationFactor >= 3 ? 2 : 1);
+
+/**
+ * Creates missing topics with explicit partitions and configs (auto-creation is off on our brokers);
+ * `min.insync.replicas` follows the replication factor.
  * Existing topics are left as they are, except that fewer partitions than declared is an error: keys would
  * hash differently than the project assumes.
  */
@@ -28,7 +35,10 @@ export async function ensureTopics(admin: Admin, topics: TopicSpec[], replicatio
         topic: topic.name,
         numPartitions: topic.partitions,
         replicationFactor,
-        configEntries: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
+        configEntries: Object.entries({
+          ...topic.configs,
+          'min.insync.replicas': String(minInsyncReplicasFor(replicationFactor)),
+        }).map(([name, value]) => ({ name, value })),
       })),
     });
     await waitUntilServed(

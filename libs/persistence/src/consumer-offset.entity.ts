@@ -30,29 +30,6 @@ export interface PartitionOffset {
   nextOffset: string;
 }
 
-export async function saveConsumerOffsets(
-  manager: EntityManager,
-  groupId: string,
-  offsets: PartitionOffset[],
-): Promise<void> {
-  if (offsets.length === 0) return;
-  await manager
-    .createQueryBuilder()
-    .insert()
-    .into(ConsumerOffsetEntity)
-    .values(
-      offsets.map((o) => ({
-        groupId,
-        topic: o.topic,
-        partition: o.partition,
-        nextOffset: o.nextOffset,
-        updatedAt: () => 'now()',
-      })),
-    )
-    .orUpdate(['next_offset', 'updated_at'], ['group_id', 'topic', 'partition'])
-    .execute();
-}
-
 export async function loadConsumerOffsets(
   manager: EntityManager,
   groupId: string,

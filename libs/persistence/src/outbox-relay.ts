@@ -2,9 +2,25 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
 import type { EventProducer } from '@ticketflow/kafka';
 
+export interface OutboxRelayHooks {
+  /** A round failed (Kafka or Postgres away): it is retried, nothing is lost. */
+  onError?: (error: Error) => void;
+  /** A row that can never be sent (unknown topic, contract violation) was set aside. */
+  onQuarantine?: (row: { id: string; topic: string }, reason: string) => void;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  value: { type?: string };
+}
+
 /**
- * Publishes outbox rows in insertion order and deletes them once Kafka acknowledged (at least once; consumers get
- * state, not deltas, so a repeat is harmless). `SKIP LOCKED` lets several instances share the work.
+ * Publishes outbox rows in id order and deletes them once Kafka acknowledged (at least once; consumers get state
+ * or events with stable ids). One relay at a time per database (an advisory lock held by the round's transaction),
+ * so rows of one key reach Kafka in the order their transactions committed them. A row that can never be sent is
+ * quarantined with its reason and the rest keeps flowing.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
@@ -18,46 +34,73 @@ export class OutboxRelay {
     private readonly db: DataSource,
     private readonly producer: EventProducer,
     topics: TopicDefinition[],
+    private readonly hooks: OutboxRelayHooks = {},
   ) {
     this.topics = new Map(topics.map((topic) => [topic.name, topic]));
   }
 
-  /** Publishes what is pending; returns how many rows it published. */
+  /** Publishes what is pending; returns how many rows it published (0 when another relay holds the lock). */
   async flush(limit = 500): Promise<number> {
     return this.db.transaction(async (manager) => {
-      const rows: { id: string; topic: string; key: string; value: { type?: string } }[] =
-        await manager.query(
-          `SELECT id, topic, key, value FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          [limit],
-        );
+      const [{ locked }]: { locked: boolean }[] = await manager.query(
+        `SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox_relay')) AS locked`,
+      );
+      if (!locked) return 0;
+      const rows: OutboxRow[] = await manager.query(
+        `SELECT id, topic, key, value FROM outbox WHERE quarantined_at IS NULL ORDER BY id LIMIT $1`,
+        [limit],
+      );
       if (rows.length === 0) return 0;
-      const byTopic = new Map<string, typeof rows>();
-      for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+      const sendable: { row: OutboxRow; value: Buffer }[] = [];
+      for (const row of rows) {
+        const topic = this.topics.get(row.topic);
+        try {
+          if (!topic) throw new Error(`no topic ${row.topic} is relayed from this outbox`);
+          sendable.push({ row, value: encode(topic, row.value as never) });
+        } catch (error) {
+          await quarantine(manager, row, (error as Error).message);
+          this.hooks.onQuarantine?.(row, (error as Error).message);
+        }
+      }
+      const byTopic = new Map<string, typeof sendable>();
+      for (const item of sendable)
+        byTopic.set(item.row.topic, [...(byTopic.get(item.row.topic) ?? []), item]);
       for (const [name, group] of byTopic) {
-        const topic = this.topics.get(name);
-        if (!topic) throw new Error(`outbox row for unknown topic ${name}`);
         await this.producer.sendRaw(
           name,
-          group.map((row) => ({
+          group.map(({ row, value }) => ({
             key: row.key,
-            value: encode(topic, row.value as never),
+            value,
             headers: { [Headers.eventType]: row.value.type ?? '', [Headers.schemaVersion]: '1' },
           })),
         );
       }
-      await manager.query(`DELETE FROM outbox WHERE id = ANY($1)`, [rows.map((r) => r.id)]);
-      return rows.length;
+      await manager.query(`DELETE FROM outbox WHERE id = ANY($1)`, [sendable.map((s) => s.row.id)]);
+      return sendable.length;
     });
   }
 
-  start(intervalMs = 100) {
+  /** Age of the oldest row waiting to be published (0 when none): a relay that stalls shows here. */
+  async oldestPendingSeconds(): Promise<number> {
+    const [row]: { age: number | null }[] = await this.db.query(
+      `SELECT extract(epoch FROM now() - min(created_at))::float8 AS age FROM outbox WHERE quarantined_at IS NULL`,
+    );
+    return row?.age ?? 0;
+  }
+
+  start(intervalMs = 50) {
     this.stopped = false;
     const tick = async () => {
-      this.running = this.flush().catch(() => 0);
+      this.running = this.flush().catch((error: Error) => {
+        this.hooks.onError?.(error);
+        return -1;
+      });
       const published = await this.running;
-      if (!this.stopped) this.timer = setTimeout(tick, published > 0 ? 0 : intervalMs);
+      // Back off while Kafka or Postgres is away; drain without pause while there is work.
+      const delay = published > 0 ? 0 : published < 0 ? 1_000 : intervalMs;
+      if (!this.stopped) this.timer = setTimeout(tick, delay);
     };
-    this.timer = setTimeout(tick, intervalMs);
+    this.timer = setTimeout(tick, 0);
   }
 
   async stop() {
@@ -66,6 +109,13 @@ export class OutboxRelay {
     this.timer = null;
     await this.running;
   }
+}
+
+async function quarantine(manager: EntityManager, row: OutboxRow, reason: string) {
+  await manager.query(`UPDATE outbox SET quarantined_at = now(), error = $2 WHERE id = $1`, [
+    row.id,
+    reason.slice(0, 2_000),
+  ]);
 }
 
 /** Queues messages for the relay, inside the caller's transaction (the transactional outbox). */

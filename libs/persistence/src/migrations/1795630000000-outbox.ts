@@ -1,0 +1,27 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The outbox belongs with its relay. Databases made by earlier releases already have the table (created by the
+ * enrichment or alerting migration), so it is created only when missing; rows that can never be sent are
+ * quarantined in place with their reason instead of blocking the rows behind them.
+ */
+export class Outbox1795630000000 implements MigrationInterface {
+  name = 'Outbox1795630000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE IF NOT EXISTS outbox (
+        id         bigserial PRIMARY KEY,
+        topic      text NOT NULL,
+        key        text NOT NULL,
+        value      jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`ALTER TABLE outbox ADD COLUMN IF NOT EXISTS quarantined_at timestamptz`);
+    await q.query(`ALTER TABLE outbox ADD COLUMN IF NOT EXISTS error text`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE outbox DROP COLUMN error, DROP COLUMN quarantined_at`);
+  }
+}
