@@ -154,7 +154,6 @@ async function main() {
     groupId: `bench-projection-${suffix}`,
     topic,
     deadLetters: producer,
-    storedOffsets: projector.storedOffsets,
     onBatchFailed: (error) => console.error(`batch failed, applying message by message: ${error.message}`),
     handleBatch: async (batch) => {
       await projector.applyTicketBatch(batch);

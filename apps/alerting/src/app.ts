@@ -4,11 +4,13 @@ import {
   Get,
   HttpException,
   Inject,
+  Injectable,
   Module,
   Query,
   UseGuards,
   type DynamicModule,
   type INestApplication,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -32,6 +34,7 @@ import {
   ensureTopics,
   runBatchConsumer,
   withDeadLetter,
+  type RunningBatchConsumer,
 } from '@ticketflow/kafka';
 import { createMetricsRegistry, loggerParams, metricsController } from '@ticketflow/observability';
 import {
@@ -50,6 +53,7 @@ export class AlertingRuntime {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private notifying: Promise<unknown> | null = null;
+  private consumer: RunningBatchConsumer | null = null;
 
   constructor(
     readonly config: AlertingConfig,
@@ -70,15 +74,54 @@ export class AlertingRuntime {
       labelNames: ['final'],
       registers: [this.registry],
     });
+    const deadLetters = new Counter({
+      name: 'alerting_dead_letters_total',
+      help: 'Messages sent to a dead-letter topic',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    const transientFailures = new Counter({
+      name: 'alerting_transient_failures_total',
+      help: 'Batches that met a database or broker outage and were retried (never dead-lettered)',
+      registers: [this.registry],
+    });
+    const restarts = new Counter({
+      name: 'alerting_consumer_restarts_total',
+      help: 'Kafka consumers that stopped on an error and were started again',
+      registers: [this.registry],
+    });
+    const quarantined = new Counter({
+      name: 'outbox_quarantined_total',
+      help: 'Outbox rows that can never be sent (set aside with their reason)',
+      registers: [this.registry],
+    });
+    const relayFailures = new Counter({
+      name: 'outbox_relay_failures_total',
+      help: 'Outbox relay rounds that failed (retried)',
+      registers: [this.registry],
+    });
+    // A gauge whose source fails keeps its last value: one failing query must not fail all of /metrics.
     new Gauge({
       name: 'users_above_threshold',
       help: 'Users whose open-ticket count is above the threshold',
       registers: [this.registry],
       collect: async function (this: Gauge) {
-        const [{ n }] = await db().query(`SELECT count(*)::int AS n FROM alert_user_state WHERE above`);
-        this.set(n);
+        const rows = await db()
+          .query(`SELECT count(*)::int AS n FROM alert_user_state WHERE above`)
+          .catch(() => null);
+        if (rows) this.set(rows[0].n);
       },
     });
+    new Gauge({
+      name: 'outbox_oldest_pending_seconds',
+      help: 'Age of the oldest outbox row not yet published',
+      registers: [this.registry],
+      collect: async function (this: Gauge) {
+        const age = await relay?.oldestPendingSeconds().catch(() => null);
+        if (age !== null && age !== undefined) this.set(age);
+      },
+    });
+    let relay: OutboxRelay | undefined;
     const db = () => this.db;
     this.db = await openDatabase({
       url: c.DATABASE_URL,
@@ -105,18 +148,37 @@ export class AlertingRuntime {
       groupId: c.CONSUMER_GROUP,
       topic: source,
       deadLetters: producer,
-      storedOffsets: processor.storedOffsets,
+      onDeadLetter: (reason) => deadLetters.inc({ reason }),
       onBatchFailed: (error) =>
         this.logger.warn({
           msg: 'batch failed every retry; applying it message by message',
           error: error.message,
         }),
+      onTransientFailure: (error) => {
+        transientFailures.inc();
+        this.logger.warn({ msg: 'database or broker unavailable; retrying the batch', error: error.message });
+      },
+      onRestart: (error) => {
+        restarts.inc();
+        this.logger.error({ msg: 'consumer stopped; starting it again', error: error.message });
+      },
       handleBatch: async (batch) => {
         for (const alert of await processor.applyBatch(batch)) alerts.inc({ kind: alert.type });
       },
     });
-    const relay = new OutboxRelay(this.db, producer, [counts, alertTopic]);
+    this.consumer = consumer;
+    relay = new OutboxRelay(this.db, producer, [counts, alertTopic], {
+      onError: (error) => {
+        relayFailures.inc();
+        this.logger.warn({ msg: 'outbox relay round failed; retrying', error: error.message });
+      },
+      onQuarantine: (row, reason) => {
+        quarantined.inc();
+        this.logger.error({ msg: 'outbox row quarantined', outboxId: row.id, topic: row.topic, reason });
+      },
+    });
     relay.start();
+    const started = relay;
     const channels: NotificationChannel[] = [];
     if (c.ALERT_WEBHOOK_URL && c.ALERT_WEBHOOK_SECRET)
       channels.push(new WebhookChannel(c.ALERT_WEBHOOK_URL, c.ALERT_WEBHOOK_SECRET));
@@ -138,9 +200,13 @@ export class AlertingRuntime {
     this.timer = setTimeout(tick, 1_000);
     this.stops.push(
       consumer.stop,
-      () => relay.stop(),
+      () => started.stop(),
       () => producer.disconnect(),
     );
+  }
+
+  consuming(): boolean {
+    return this.consumer?.isRunning() ?? false;
   }
 
   async stop() {
@@ -204,12 +270,24 @@ class HealthController {
 
   @Get('ready')
   async ready() {
+    if (!this.runtime.consuming())
+      throw new HttpException({ status: 'unavailable', reason: 'the Kafka consumer is not running' }, 503);
     try {
       await this.runtime.db.query('SELECT 1');
       return { status: 'ok' };
     } catch (error) {
       throw new HttpException({ status: 'unavailable', reason: (error as Error).message }, 503);
     }
+  }
+}
+
+/** Teardown on SIGTERM or app.close(): the consumer leaves its group, relay and notifier drain. */
+@Injectable()
+class Lifecycle implements OnApplicationShutdown {
+  constructor(@Inject(RUNTIME) private readonly runtime: AlertingRuntime) {}
+
+  onApplicationShutdown() {
+    return this.runtime.stop();
   }
 }
 
@@ -224,6 +302,7 @@ class AlertingModule {
         ApiKeyGuard,
         { provide: API_KEYS, useValue: config.ALERTING_API_KEYS },
         { provide: RUNTIME, useValue: runtime },
+        Lifecycle,
       ],
     };
   }
@@ -251,10 +330,5 @@ export async function createAlertingApp(
     },
   );
   app.enableShutdownHooks();
-  const close = app.close.bind(app);
-  app.close = async () => {
-    await close();
-    await runtime.stop();
-  };
   return { app, runtime };
 }

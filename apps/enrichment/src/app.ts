@@ -4,18 +4,20 @@ import {
   Get,
   HttpException,
   Inject,
+  Injectable,
   Module,
   Post,
   UseGuards,
+  type BeforeApplicationShutdown,
   type DynamicModule,
   type INestApplication,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, LoggerModule } from 'nestjs-pino';
-import { Client } from 'pg';
 import { Subject } from 'rxjs';
-import { TICKET_CHANGES_CHANNEL } from '@ticketflow/enrichment';
+import { TicketChangeFeed } from '@ticketflow/enrichment';
 import { createMetricsRegistry, loggerParams, metricsController } from '@ticketflow/observability';
 import { API_KEYS, ApiKeyGuard } from '@ticketflow/api';
 import type { EnrichmentConfig } from './config';
@@ -24,6 +26,26 @@ import { EnrichmentRuntime } from './runtime';
 import { TICKET_CHANGES, TicketsController } from './tickets.controller';
 
 const RUNTIME = Symbol('EnrichmentRuntime');
+const FEED = Symbol('TicketChangeFeed');
+
+/** Teardown on SIGTERM or app.close(): streams end first (the HTTP server waits for them), then the runtime. */
+@Injectable()
+class Lifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: EnrichmentRuntime,
+    @Inject(FEED) private readonly feed: TicketChangeFeed,
+    @Inject(TICKET_CHANGES) private readonly changes: Subject<string[]>,
+  ) {}
+
+  beforeApplicationShutdown() {
+    this.changes.complete();
+  }
+
+  async onApplicationShutdown() {
+    await this.feed.stop();
+    await this.runtime.stop();
+  }
+}
 
 @ApiTags('health')
 @Controller('health')
@@ -35,9 +57,11 @@ class HealthController {
     return { status: 'ok' };
   }
 
-  /** Postgres and Kafka answer; reports how far the projection is behind. */
+  /** Postgres and Kafka answer and every consumer is in its group; reports how far the projection is behind. */
   @Get('ready')
   async ready() {
+    if (!this.runtime.consuming())
+      throw new HttpException({ status: 'unavailable', reason: 'a Kafka consumer is not running' }, 503);
     try {
       await this.runtime.db.query('SELECT 1');
       const lag = await this.runtime.lag(this.runtime.topics.tickets.name);
@@ -67,6 +91,7 @@ class EnrichmentModule {
     config: EnrichmentConfig,
     runtime: EnrichmentRuntime,
     changes: Subject<string[]>,
+    feed: TicketChangeFeed,
     registry: ReturnType<typeof createMetricsRegistry>,
   ): DynamicModule {
     return {
@@ -79,6 +104,8 @@ class EnrichmentModule {
         { provide: RUNTIME, useValue: runtime },
         { provide: EnrichmentQueries, useValue: new EnrichmentQueries(runtime.db) },
         { provide: TICKET_CHANGES, useValue: changes },
+        { provide: FEED, useValue: feed },
+        Lifecycle,
       ],
     };
   }
@@ -97,12 +124,15 @@ export async function createEnrichmentApp(config: EnrichmentConfig): Promise<Enr
 
   // Every instance hears every projected change (LISTEN/NOTIFY), whichever instance projected it.
   const changes = new Subject<string[]>();
-  const listener = new Client({ connectionString: config.DATABASE_URL });
-  await listener.connect();
-  listener.on('notification', (message) => changes.next(JSON.parse(message.payload ?? '[]') as string[]));
-  await listener.query(`LISTEN ${TICKET_CHANGES_CHANNEL}`);
+  const feed = new TicketChangeFeed(
+    config.DATABASE_URL,
+    (ticketIds) => changes.next(ticketIds),
+    (error) =>
+      runtime.logger.warn({ msg: 'change feed lost its connection; reconnecting', error: error.message }),
+  );
+  await feed.start();
 
-  const app = await NestFactory.create(EnrichmentModule.create(config, runtime, changes, registry), {
+  const app = await NestFactory.create(EnrichmentModule.create(config, runtime, changes, feed, registry), {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
@@ -121,12 +151,5 @@ export async function createEnrichmentApp(config: EnrichmentConfig): Promise<Enr
     { jsonDocumentUrl: 'openapi.json' },
   );
   app.enableShutdownHooks();
-  const close = app.close.bind(app);
-  app.close = async () => {
-    changes.complete();
-    await close();
-    await listener.end();
-    await runtime.stop();
-  };
   return { app, runtime };
 }

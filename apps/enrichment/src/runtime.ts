@@ -5,6 +5,7 @@ import type { Admin } from 'kafkajs';
 import { Topics } from '@ticketflow/contracts';
 import {
   EnrichmentProjector,
+  OpenSetPublisher,
   Reconciler,
   RequesterResolver,
   enrichmentMigrations,
@@ -16,26 +17,23 @@ import {
   ensureTopics,
   runBatchConsumer,
   withDeadLetter,
+  type RunningBatchConsumer,
 } from '@ticketflow/kafka';
-import {
-  ConsumerOffsetEntity,
-  OutboxRelay,
-  openDatabase,
-  persistenceMigrations,
-} from '@ticketflow/persistence';
+import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
 import { ZendeskClient } from '@ticketflow/zendesk';
 import type { EnrichmentConfig } from './config';
 
-/** Everything enrichment runs besides HTTP: consumers, outbox relay, requester resolution, reconciliation. */
+/** Everything enrichment runs besides HTTP: consumers, open-set publisher, requester resolution, reconciliation. */
 export class EnrichmentRuntime {
-  private readonly logger = new Logger('EnrichmentRuntime');
+  readonly logger = new Logger('EnrichmentRuntime');
   db!: DataSource;
   admin!: Admin;
   projector!: EnrichmentProjector;
   reconciler!: Reconciler;
   resolver!: RequesterResolver;
   private producer!: EventProducer;
-  private relay!: OutboxRelay;
+  private publisher!: OpenSetPublisher;
+  private consumers: RunningBatchConsumer[] = [];
   private stops: (() => Promise<void>)[] = [];
   private timers: NodeJS.Timeout[] = [];
   private passing: Promise<PassResult> | null = null;
@@ -75,15 +73,42 @@ export class EnrichmentRuntime {
         help: 'Messages in Kafka not yet applied to the read models',
         labelNames: ['topic'],
         registers: [registry],
+        // A failing source must not fail the whole /metrics answer: the gauge keeps its last value.
         collect: async () => {
-          for (const topic of [this.topics.tickets.name, this.topics.users.name])
-            this.metrics.lag.set({ topic }, await this.lag(topic));
+          for (const topic of [this.topics.tickets.name, this.topics.users.name]) {
+            const lag = await this.lag(topic).catch(() => null);
+            if (lag !== null) this.metrics.lag.set({ topic }, lag);
+          }
         },
       }),
       reconciled: new Counter({
         name: 'enrichment_reconciled_tickets_total',
         help: 'Tickets re-read from Zendesk by reconciliation',
         registers: [registry],
+      }),
+      transientFailures: new Counter({
+        name: 'enrichment_transient_failures_total',
+        help: 'Batches that met a database or broker outage and were retried (never dead-lettered)',
+        registers: [registry],
+      }),
+      consumerRestarts: new Counter({
+        name: 'enrichment_consumer_restarts_total',
+        help: 'Kafka consumers that stopped on an error and were started again',
+        registers: [registry],
+      }),
+      publishFailures: new Counter({
+        name: 'enrichment_open_set_publish_failures_total',
+        help: 'Open-set publishing rounds that failed (retried)',
+        registers: [registry],
+      }),
+      openSetBacklog: new Gauge({
+        name: 'enrichment_open_set_pending_seconds',
+        help: 'Age of the oldest change not yet reflected in a published open set',
+        registers: [registry],
+        collect: async () => {
+          const pending = await this.publisher?.pending().catch(() => null);
+          if (pending) this.metrics.openSetBacklog.set(pending.oldestSeconds);
+        },
       }),
     };
   }
@@ -112,29 +137,40 @@ export class EnrichmentRuntime {
       apiToken: config.ZENDESK_API_TOKEN,
       requestsPerMinute: config.ZENDESK_REQUESTS_PER_MINUTE,
     });
-    this.projector = new EnrichmentProjector(this.db, config.CONSUMER_GROUP, config.USER_OPEN_TICKETS_TOPIC);
+    this.projector = new EnrichmentProjector(this.db, config.CONSUMER_GROUP);
     this.resolver = new RequesterResolver(this.db, zendesk, this.projector);
     this.reconciler = new Reconciler(this.db, zendesk, this.producer, {
       initialStartTime: config.RECONCILE_INITIAL_START_TIME,
       settleLagSeconds: config.RECONCILE_SETTLE_LAG_SECONDS,
       topic: this.topics.tickets,
     });
-    this.relay = new OutboxRelay(this.db, this.producer, [this.topics.openTickets]);
+    this.publisher = new OpenSetPublisher(this.db, this.producer, this.topics.openTickets, (error) => {
+      this.metrics.publishFailures.inc();
+      this.logger.warn({ msg: 'publishing open sets failed; retrying', error: error.message });
+    });
 
-    const onDeadLetter = (reason: string) => this.metrics.deadLetters.inc({ reason });
-    const onBatchFailed = (error: Error) =>
-      this.logger.warn({
-        msg: 'batch failed every retry; applying it message by message',
-        error: error.message,
-      });
+    const hooks = {
+      onDeadLetter: (reason: string) => this.metrics.deadLetters.inc({ reason }),
+      onBatchFailed: (error: Error) =>
+        this.logger.warn({
+          msg: 'batch failed every retry; applying it message by message',
+          error: error.message,
+        }),
+      onTransientFailure: (error: Error) => {
+        this.metrics.transientFailures.inc();
+        this.logger.warn({ msg: 'database or broker unavailable; retrying the batch', error: error.message });
+      },
+      onRestart: (error: Error) => {
+        this.metrics.consumerRestarts.inc();
+        this.logger.error({ msg: 'consumer stopped; starting it again', error: error.message });
+      },
+    };
     const tickets = await runBatchConsumer({
       kafka,
       groupId: config.CONSUMER_GROUP,
       topic: this.topics.tickets,
       deadLetters: this.producer,
-      storedOffsets: this.projector.storedOffsets,
-      onDeadLetter,
-      onBatchFailed,
+      ...hooks,
       handleBatch: async (batch) => {
         await this.projector.applyTicketBatch(batch);
         this.metrics.projected.inc({ topic: batch.topic }, batch.messages.length);
@@ -151,17 +187,15 @@ export class EnrichmentRuntime {
       groupId: `${config.CONSUMER_GROUP}-users`,
       topic: this.topics.users,
       deadLetters: this.producer,
-      // Offsets of both topics live under the projector's group id (rows are per topic and partition).
-      storedOffsets: this.projector.storedOffsets,
-      onDeadLetter,
-      onBatchFailed,
+      ...hooks,
       handleBatch: async (batch) => {
         await this.projector.applyUserBatch(batch);
         this.metrics.projected.inc({ topic: batch.topic }, batch.messages.length);
       },
     });
-    this.relay.start();
-    this.stops.push(tickets.stop, users.stop, () => this.relay.stop());
+    this.publisher.start();
+    this.consumers.push(tickets, users);
+    this.stops.push(tickets.stop, users.stop, () => this.publisher.stop());
     this.every(2_000, () => this.resolver.resolvePending().then(() => undefined));
     if (config.RECONCILE_INTERVAL_SECONDS > 0)
       this.every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => this.reconcile().then(() => undefined));
@@ -193,6 +227,11 @@ export class EnrichmentRuntime {
       })
       .finally(() => (this.passing = null));
     return this.passing;
+  }
+
+  /** Every consumer is in its group (not crashed, not stopped). */
+  consuming(): boolean {
+    return this.consumers.length > 0 && this.consumers.every((c) => c.isRunning());
   }
 
   /** Messages in the topic beyond the offsets stored with the read models. */

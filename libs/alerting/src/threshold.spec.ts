@@ -42,6 +42,23 @@ describe('threshold alerts', () => {
     expect(run([0, 0, 3, 3])).toEqual([]);
   });
 
+  it('ignores a set that is not newer than the one applied: no alert decided from an older message', () => {
+    const set = (n: number, version: number) => ({
+      ...change(Array.from({ length: n }, (_, i) => String(i))),
+      version,
+      eventId: `u1:${version}`,
+    });
+    let state: UserAlertState | null = null;
+    const alerts: string[] = [];
+    for (const c of [set(2, 1), set(4, 3), set(2, 2), set(4, 3), set(3, 4)]) {
+      const decision = decide(state, c, 3);
+      state = decision.state;
+      alerts.push(...decision.alerts.map((a) => `${a.type}@${a.openCount}`));
+    }
+    expect(alerts).toEqual(['user.threshold.exceeded@4', 'user.threshold.recovered@3']);
+    expect(state?.version).toBe(4);
+  });
+
   it('takes a configurable threshold', () => {
     expect(run([1, 2, 3], 1)).toEqual(['user.threshold.exceeded@2']);
   });

@@ -7,6 +7,8 @@ export interface UserAlertState {
   openCount: number;
   /** Above the threshold: an exceeded alert was emitted and no recovery since (the alert is disarmed). */
   above: boolean;
+  /** Version of the last open set applied (null for sets published without one). */
+  version: number | null;
 }
 
 export interface Decision {
@@ -17,18 +19,22 @@ export interface Decision {
 /**
  * One user's open tickets changed (pure decide + evolve): `user.threshold.exceeded` once when the count goes above
  * the threshold, `user.threshold.recovered` once when it falls back to it or below, nothing in between.
+ * A set not newer than the one applied (a redelivery, or an older set that reached Kafka late) changes nothing.
  */
 export function decide(
   state: UserAlertState | null,
   change: UserOpenTicketsChanged,
   threshold: number,
 ): Decision {
+  if (state?.version != null && change.version !== undefined && change.version <= state.version)
+    return { state, alerts: [] };
   const above = change.openCount > threshold;
   const next: UserAlertState = {
     userId: change.userId,
     openTicketIds: change.openTicketIds,
     openCount: change.openCount,
     above,
+    version: change.version ?? state?.version ?? null,
   };
   const wasAbove = state?.above ?? false;
   if (above === wasAbove) return { state: next, alerts: [] };

@@ -10,7 +10,7 @@ export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
   key: string;
   schema: S;
   partitions: number;
-  /** Broker-side topic configs, applied when the project creates the topic. */
+  /** Broker-side topic configs, applied when the project creates the topic (min.insync.replicas follows the replication factor). */
   configs: Record<string, string>;
 }
 
@@ -26,7 +26,7 @@ export const Topics = {
     key: 'Zendesk ticket id (decimal string)',
     schema: TicketEvent,
     partitions: 6,
-    configs: { ...RETAIN_7_DAYS, 'min.insync.replicas': '1' },
+    configs: RETAIN_7_DAYS,
   }),
   userEvents: defineTopic({
     name: 'user.events.v1',

@@ -35,6 +35,14 @@ export const UserOpenTicketsChanged = z
       .array(z.string())
       .describe("Zendesk ids of the user's open tickets (new, open, pending, hold), ascending"),
     openCount: z.number().int().nonnegative(),
+    version: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'increases with every set published for any user: a consumer ignores a set whose version is not above the last one it applied for that user (absent before Ticketflow 0.2)',
+      ),
     causeEventId: z.string().nullable().describe('the ticket or user event whose projection changed it'),
   })
   .meta({

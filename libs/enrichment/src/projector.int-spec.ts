@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { TicketEvent, UserEvent } from '@ticketflow/contracts';
-import type { PartitionBatch } from '@ticketflow/kafka';
+import { Topics, type TicketEvent, type UserEvent, type UserOpenTicketsChanged } from '@ticketflow/contracts';
+import type { EventProducer, PartitionBatch } from '@ticketflow/kafka';
 import {
   ConsumerOffsetEntity,
   loadConsumerOffsets,
@@ -9,7 +9,9 @@ import {
 } from '@ticketflow/persistence';
 import { createTestSchema, type TestSchema } from '@ticketflow/testing';
 import { enrichmentMigrations } from './index';
+import { OpenSetPublisher } from './open-set-publisher';
 import { EnrichmentProjector } from './projector';
+import { RequesterResolver } from './requester-resolver';
 
 const created = (n: number): TicketEvent => ({
   schemaVersion: 1,
@@ -38,12 +40,34 @@ const created = (n: number): TicketEvent => ({
   },
 });
 
-const batchOf = <T>(topic: string, values: T[], nextOffset: string): PartitionBatch<T> => ({
-  topic,
-  partition: 0,
-  nextOffset,
-  messages: values.map((value, i) => ({ offset: String(i), key: null, value, headers: {} })),
-});
+const batchOf = <T>(topic: string, values: T[], nextOffset: string, partition = 0): PartitionBatch<T> => {
+  const first = BigInt(nextOffset) - BigInt(values.length);
+  return {
+    topic,
+    partition,
+    firstOffset: first.toString(),
+    nextOffset,
+    resumedFrom: null,
+    messages: values.map((value, i) => ({
+      offset: String(first + BigInt(i)),
+      key: null,
+      value,
+      headers: {},
+    })),
+  };
+};
+
+/** Stands in for Kafka: what the publisher sent, in order. */
+function capturingProducer() {
+  const sent: UserOpenTicketsChanged[] = [];
+  const producer = {
+    publish: async (_topic: unknown, events: { value: UserOpenTicketsChanged }[]) => {
+      sent.push(...events.map((e) => e.value));
+      return [];
+    },
+  } as unknown as EventProducer;
+  return { sent, producer };
+}
 
 describe('EnrichmentProjector against real Postgres', () => {
   let schema: TestSchema;
@@ -81,21 +105,146 @@ describe('EnrichmentProjector against real Postgres', () => {
     expect(await count('ticket_status_history')).toBe(3_000);
   });
 
-  it("attaches tickets to a user who arrives later and queues the user's open tickets for Kafka", async () => {
-    const user: UserEvent = {
-      schemaVersion: 1,
-      type: 'user.upserted',
-      eventId: 'u1',
-      occurredAt: '2026-11-25T11:00:00Z',
-      userId: 'u-7',
-      email: 'seven@example.COM',
-    };
-    await db.query(`DELETE FROM outbox`);
-    await projector.applyUserBatch(batchOf('users', [user], '1'));
-    const [row] = await db.query(`SELECT key, value FROM outbox`);
-    expect(row.key).toBe('u-7');
+  const upsert = (userId: string, email: string, n = 1): UserEvent => ({
+    schemaVersion: 1,
+    type: 'user.upserted',
+    eventId: `${userId}-${n}`,
+    occurredAt: '2026-11-25T11:00:00Z',
+    userId,
+    email,
+  });
+
+  async function publishAll(publisher: OpenSetPublisher) {
+    while ((await publisher.flush()) > 0);
+  }
+
+  it("attaches tickets to a user who arrives later and publishes the user's open tickets", async () => {
+    const { sent, producer } = capturingProducer();
+    const publisher = new OpenSetPublisher(db, producer, Topics.userOpenTickets);
+    await publishAll(publisher);
+    sent.length = 0;
+    await projector.applyUserBatch(batchOf('users', [upsert('u-7', 'seven@example.COM')], '1'));
+    await publishAll(publisher);
+    expect(sent).toHaveLength(1);
     // Requester 500 (n % 7 === 0) carried the email in its trigger snapshots: 429 of the 3,000 tickets.
-    expect(row.value.openCount).toBe(429);
-    expect(row.value.openTicketIds[0]).toBe('10000');
+    expect(sent[0]!.userId).toBe('u-7');
+    expect(sent[0]!.openCount).toBe(429);
+    expect(sent[0]!.openTicketIds[0]).toBe('10000');
+    expect(sent[0]!.version).toBeGreaterThan(0);
+    // Nothing changed: nothing more is published.
+    await projector.applyUserBatch(batchOf('users', [upsert('u-7', 'seven@example.com', 2)], '2'));
+    await publishAll(publisher);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('fences batches by the stored offset: a batch applied again, or overlapping, applies nothing twice; a gap is refused', async () => {
+    const topic = 'fence';
+    const events = Array.from({ length: 10 }, (_, n) => created(5_000 + n));
+    expect((await projector.applyTicketBatch(batchOf(topic, events.slice(0, 6), '6'))).events).toBe(6);
+    // A zombie's batch 3..7 after 0..5 was applied: only 6 and 7 are new.
+    expect((await projector.applyTicketBatch(batchOf(topic, events.slice(3, 8), '8'))).events).toBe(2);
+    expect((await projector.applyTicketBatch(batchOf(topic, events.slice(0, 8), '8'))).events).toBe(0);
+    // Starting at 9 while 8 was never applied: refused with where to resume.
+    await expect(projector.applyTicketBatch(batchOf(topic, events.slice(9), '10'))).rejects.toMatchObject({
+      name: 'OffsetGap',
+      expected: '8',
+    });
+    // Positioned at 8 by the consumer, a batch starting at 9 skips what the log no longer has (compaction).
+    const compacted = { ...batchOf(topic, events.slice(9), '10'), resumedFrom: '8' };
+    expect((await projector.applyTicketBatch(compacted)).events).toBe(1);
+    expect(await loadConsumerOffsets(db.manager, 'g', topic)).toEqual([
+      { topic, partition: 0, nextOffset: '10' },
+    ]);
+  });
+
+  it('publishes every open set right when batches of one user run concurrently (no write skew)', async () => {
+    const { sent, producer } = capturingProducer();
+    const publisher = new OpenSetPublisher(db, producer, Topics.userOpenTickets);
+    const email = 'skew@example.com';
+    await projector.applyUserBatch(batchOf('users', [upsert('u-skew', email)], '3'));
+    const ticket = (n: number): TicketEvent => {
+      const event = created(20_000 + n);
+      return {
+        ...event,
+        ticket: { ...event.ticket!, requesterId: '777', requesterEmail: email },
+      } as TicketEvent;
+    };
+    const publishing = (async () => {
+      for (let i = 0; i < 200; i++) await publisher.flush();
+    })();
+    // 12 rounds of 4 transactions at once, each adding one ticket of the same user from its own partition.
+    for (let round = 0; round < 12; round++) {
+      await Promise.all(
+        [0, 1, 2, 3].map((p) =>
+          projector.applyTicketBatch(batchOf('skew', [ticket(round * 4 + p)], String(round + 1), p)),
+        ),
+      );
+    }
+    await publishing;
+    await publishAll(publisher);
+    const mine = sent.filter((s) => s.userId === 'u-skew');
+    expect(mine.at(-1)!.openCount).toBe(48);
+    // Versions only grow, and counts never go down while tickets are only added.
+    for (let i = 1; i < mine.length; i++) {
+      expect(mine[i]!.version!).toBeGreaterThan(mine[i - 1]!.version!);
+      expect(mine[i]!.openCount).toBeGreaterThanOrEqual(mine[i - 1]!.openCount);
+    }
+  });
+
+  it('takes a user away from a ticket whose requester changed email, and publishes an empty set for a deleted user', async () => {
+    const { sent, producer } = capturingProducer();
+    const publisher = new OpenSetPublisher(db, producer, Topics.userOpenTickets);
+    await projector.applyUserBatch(
+      batchOf('users', [upsert('u-a', 'a@example.com'), upsert('u-b', 'b@example.com')], '5'),
+    );
+    const event = created(30_000);
+    await projector.applyTicketBatch(
+      batchOf(
+        'move',
+        [{ ...event, ticket: { ...event.ticket!, requesterId: '888', requesterEmail: null } } as TicketEvent],
+        '1',
+      ),
+    );
+    await projector.addRequesters([{ requesterId: '888', email: 'a@example.com' }]);
+    await publishAll(publisher);
+    const last = (userId: string) => sent.filter((s) => s.userId === userId).at(-1);
+    expect(last('u-a')!.openTicketIds).toEqual(['40000']);
+    await projector.addRequesters([{ requesterId: '888', email: 'B@example.com' }]);
+    await publishAll(publisher);
+    expect(last('u-a')!.openTicketIds).toEqual([]);
+    expect(last('u-b')!.openTicketIds).toEqual(['40000']);
+    const deleted: UserEvent = { ...upsert('u-b', 'b@example.com', 9), type: 'user.deleted' } as UserEvent;
+    await projector.applyUserBatch(batchOf('users', [deleted], '6'));
+    await publishAll(publisher);
+    expect(last('u-b')!.openTicketIds).toEqual([]);
+  });
+
+  it('resolves requesters although Zendesk returns some without an email (phone, messaging, social users)', async () => {
+    const event = created(31_000);
+    await projector.applyTicketBatch(
+      batchOf(
+        'noemail',
+        [
+          { ...event, ticket: { ...event.ticket!, requesterId: '901', requesterEmail: null } } as TicketEvent,
+          {
+            ...created(31_001),
+            ticket: { ...created(31_001).ticket!, requesterId: '902', requesterEmail: null },
+          } as TicketEvent,
+        ],
+        '2',
+      ),
+    );
+    const zendesk = {
+      showManyUsers: async (ids: string[]) =>
+        ids
+          .filter((id) => id === '901' || id === '902')
+          .map((id) => ({ id: Number(id), email: id === '901' ? null : 'nine-o-two@example.com' })),
+    };
+    const resolver = new RequesterResolver(db, zendesk as never, projector);
+    expect(await resolver.resolvePending()).toBe(1);
+    const [row] = await db.query(
+      `SELECT email_normalized FROM zendesk_requesters WHERE requester_id = '902'`,
+    );
+    expect(row.email_normalized).toBe('nine-o-two@example.com');
   });
 });

@@ -25,7 +25,10 @@ export class RequesterResolver {
         .filter((id) => !this.missing.has(id))
         .slice(0, 100);
       if (ids.length === 0) return resolved;
-      const users = await this.zendesk.showManyUsers(ids);
+      // Zendesk users of phone, messaging or social channels have `email: null`: they match no company user.
+      const users = (await this.zendesk.showManyUsers(ids)).filter(
+        (u) => typeof (u.email as unknown) === 'string' && u.email !== '',
+      );
       const found = new Set(users.map((u) => String(u.id)));
       for (const id of ids) if (!found.has(id)) this.missing.add(id);
       await this.projector.addRequesters(users.map((u) => ({ requesterId: String(u.id), email: u.email })));
