@@ -26,15 +26,32 @@ tsx libs/kafka/scripts/create-topics.ts
 LOG_DIR="$LOCAL/logs"
 mkdir -p "$LOG_DIR"
 SERVICES=()
+
+# Runs a service and starts it again whenever it exits (as an orchestrator would): one service failing must not
+# take the others, or Kafka, down. TERM/INT stop it for good.
+supervise() {
+  local name="$1" child=0 code
+  shift
+  trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+  for (( ; ; )); do
+    "$@" >> "$LOG_DIR/$name.log" 2>&1 &
+    child=$!
+    wait "$child" && code=0 || code=$?
+    log "$name exited with status $code; starting it again in 2 s (log: .local/logs/$name.log)"
+    sleep 2 &
+    wait "$!"
+  done
+}
 if grep -qv '^\s*\(#\|$\)' scripts/services.txt; then
   log "building services"
   tsc -p tsconfig.build.json
   # services.txt: name port [KEY=VALUE ...]  (each app's dist main.js listens on PORT)
   while read -r name port extra; do
     [[ -z "$name" || "$name" == \#* ]] && continue
+    : > "$LOG_DIR/$name.log"
     # shellcheck disable=SC2086 # extra holds KEY=VALUE words
-    env PORT="$port" $extra node -r ./tools/register-paths.js --enable-source-maps "dist/apps/$name/src/main.js" \
-      > "$LOG_DIR/$name.log" 2>&1 &
+    supervise "$name" env PORT="$port" $extra node -r ./tools/register-paths.js --enable-source-maps \
+      "dist/apps/$name/src/main.js" &
     PIDS+=("$!")
     SERVICES+=("$name  http://127.0.0.1:$port  (log: .local/logs/$name.log)")
   done < scripts/services.txt
@@ -57,7 +74,7 @@ $(for s in "${SERVICES[@]}"; do echo "  $s"; done)
 
   Ctrl-C stops everything.
 INFO
-# Block until Ctrl-C (or a service exits), whatever number of services runs.
+# Block until Ctrl-C, whatever number of services runs (services that exit are started again).
 sleep infinity &
 PIDS+=("$!")
 wait -n "${PIDS[@]}"

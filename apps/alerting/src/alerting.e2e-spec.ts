@@ -139,7 +139,7 @@ describe('end to end: alerting through simulator, gateway and enrichment', () =>
     ]) {
       await close()?.catch(() => undefined);
     }
-    await new Promise((resolve) => hooks?.close(resolve));
+    if (hooks) await new Promise((resolve) => hooks.close(resolve));
     for (const schema of schemas) await schema.drop().catch(() => undefined);
   });
 
@@ -221,6 +221,29 @@ describe('end to end: alerting through simulator, gateway and enrichment', () =>
       const h = await alertHistory(u);
       expect(new Set(h.map((a) => a.alertId)).size).toBe(h.length);
       expect(h.length).toBe(byUser(u).length);
+    }
+  });
+
+  it('leaves its consumer group on SIGTERM, and a restarted process is consuming again within seconds', async () => {
+    const admin = testKafka('alerting-e2e-admin').admin();
+    await admin.connect();
+    const members = async () =>
+      (await admin.describeGroups([alertingEnv.CONSUMER_GROUP!])).groups[0]!.members.length;
+    try {
+      expect(await members()).toBe(1);
+      const exited = new Promise((resolve) => alerting!.once('exit', resolve));
+      alerting!.kill('SIGTERM');
+      await exited;
+      // The member left: no session timeout to wait out before the partitions move.
+      expect(await members()).toBe(0);
+      const started = Date.now();
+      await startAlerting(); // ready = the consumer joined its group
+      const joinedMs = Date.now() - started;
+      process.stderr.write(`alerting restarted and joined its group in ${joinedMs} ms\n`);
+      expect(joinedMs).toBeLessThan(10_000);
+      expect(await members()).toBe(1);
+    } finally {
+      await admin.disconnect();
     }
   });
 });

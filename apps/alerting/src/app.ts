@@ -32,6 +32,7 @@ import {
   EventProducer,
   createKafka,
   ensureTopics,
+  recentHeaderValues,
   runBatchConsumer,
   withDeadLetter,
   type RunningBatchConsumer,
@@ -39,6 +40,7 @@ import {
 import { createMetricsRegistry, loggerParams, metricsController } from '@ticketflow/observability';
 import {
   ConsumerOffsetEntity,
+  OUTBOX_ID_HEADER,
   OutboxRelay,
   openDatabase,
   persistenceMigrations,
@@ -168,6 +170,8 @@ export class AlertingRuntime {
     });
     this.consumer = consumer;
     relay = new OutboxRelay(this.db, producer, [counts, alertTopic], {
+      // Alerts reach Kafka once even when a relay dies between Kafka's acknowledgement and its commit.
+      published: (topic, perPartition) => recentHeaderValues(kafka, topic, OUTBOX_ID_HEADER, perPartition),
       onError: (error) => {
         relayFailures.inc();
         this.logger.warn({ msg: 'outbox relay round failed; retrying', error: error.message });

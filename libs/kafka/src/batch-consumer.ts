@@ -96,6 +96,10 @@ export async function runBatchConsumer<S extends z.ZodType>(
       allowAutoTopicCreation: false,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
       maxWaitTimeInMs: 100,
+      // A member killed without leaving holds its partitions (and any rebalance) until its session expires.
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 20_000,
+      heartbeatInterval: 1_000,
     });
     consumer = current;
     current.on(current.events.CRASH, ({ payload }) => {

@@ -6,3 +6,4 @@ export * from './trace-context';
 export * from './batch-consumer';
 export * from './dead-letter';
 export * from './failure';
+export * from './recent-headers';

@@ -5,6 +5,7 @@ import { collectMessages, createTestTopic, eventually, testKafka, uniqueSuffix }
 import { EventProducer } from './producer';
 import { runEventConsumer, type ConsumedEvent } from './consumer';
 import { OffsetGap, runBatchConsumer } from './batch-consumer';
+import { recentHeaderValues } from './recent-headers';
 import { ensureTopics } from './topics';
 
 // Against the real broker the harness started (or KAFKA_BROKERS): the proof that kafkajs 2.2.4 speaks to it.
@@ -254,5 +255,24 @@ describe('kafka lib against a real broker', () => {
     running.push(batchConsumer);
     await eventually(() => (stored === 20n ? true : undefined));
     expect(applied).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('reads the given header of the last records of every partition', async () => {
+    const topic = await createTestTopic(admin, { ...Topics.userEvents, partitions: 3 });
+    const events = Array.from({ length: 30 }, (_, i) => upserted(`r${i}`));
+    await producer.publish(
+      topic,
+      events.map((value, i) => ({ key: value.userId, value, headers: { 'row-id': String(i) } })),
+    );
+    const all = await recentHeaderValues(kafka, topic.name, 'row-id', 1_000);
+    expect([...all].map(Number).sort((a, b) => a - b)).toEqual(events.map((_, i) => i));
+    const recent = await recentHeaderValues(kafka, topic.name, 'row-id', 2);
+    const offsets = await admin.fetchTopicOffsets(topic.name);
+    expect(recent.size).toBe(offsets.reduce((n, p) => n + Math.min(2, Number(p.high)), 0));
+    // The newest record of each partition is among them: the last event (r29) was sent last.
+    expect(recent.has('29')).toBe(true);
+    expect(
+      await recentHeaderValues(kafka, (await createTestTopic(admin, Topics.userEvents)).name, 'row-id', 5),
+    ).toEqual(new Set());
   });
 });

@@ -7,13 +7,23 @@ export interface OutboxRelayHooks {
   onError?: (error: Error) => void;
   /** A row that can never be sent (unknown topic, contract violation) was set aside. */
   onQuarantine?: (row: { id: string; topic: string }, reason: string) => void;
+  /**
+   * The `outbox-id` header values among the last `perPartition` records of each partition of a topic. Given, rows
+   * that a relay began to send before it died are checked against it and sent only if they are not there: each row
+   * reaches Kafka once. Without it, such rows are sent again (at least once).
+   */
+  published?: (topic: string, perPartition: number) => Promise<Set<string>>;
 }
+
+/** Header naming the outbox row a record was sent from. */
+export const OUTBOX_ID_HEADER = 'outbox-id';
 
 interface OutboxRow {
   id: string;
   topic: string;
   key: string;
   value: { type?: string };
+  attempted: boolean;
 }
 
 /**
@@ -39,18 +49,28 @@ export class OutboxRelay {
     this.topics = new Map(topics.map((topic) => [topic.name, topic]));
   }
 
-  /** Publishes what is pending; returns how many rows it published (0 when another relay holds the lock). */
+  /**
+   * Publishes what is pending; returns how many rows it dealt with (published, found already published, or
+   * quarantined): 0 when none is pending or another relay holds the lock.
+   */
   async flush(limit = 500): Promise<number> {
     return this.db.transaction(async (manager) => {
       const [{ locked }]: { locked: boolean }[] = await manager.query(
         `SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox_relay')) AS locked`,
       );
       if (!locked) return 0;
-      const rows: OutboxRow[] = await manager.query(
-        `SELECT id, topic, key, value FROM outbox WHERE quarantined_at IS NULL ORDER BY id LIMIT $1`,
+      let rows: OutboxRow[] = await manager.query(
+        `SELECT id, topic, key, value, attempted_at IS NOT NULL AS attempted FROM outbox
+          WHERE quarantined_at IS NULL ORDER BY id LIMIT $1`,
         [limit],
       );
       if (rows.length === 0) return 0;
+      const handled = rows.length;
+      if (this.hooks.published && rows.some((r) => r.attempted)) {
+        const alreadySent = await this.alreadySent(rows, limit);
+        await manager.query(`DELETE FROM outbox WHERE id = ANY($1)`, [[...alreadySent]]);
+        rows = rows.filter((r) => !alreadySent.has(r.id));
+      }
       const sendable: { row: OutboxRow; value: Buffer }[] = [];
       for (const row of rows) {
         const topic = this.topics.get(row.topic);
@@ -62,6 +82,10 @@ export class OutboxRelay {
           this.hooks.onQuarantine?.(row, (error as Error).message);
         }
       }
+      // Committed before the send, outside this transaction: if this round dies, the next one knows to check.
+      await this.db.query(`UPDATE outbox SET attempted_at = now() WHERE id = ANY($1)`, [
+        sendable.map((s) => s.row.id),
+      ]);
       const byTopic = new Map<string, typeof sendable>();
       for (const item of sendable)
         byTopic.set(item.row.topic, [...(byTopic.get(item.row.topic) ?? []), item]);
@@ -71,13 +95,27 @@ export class OutboxRelay {
           group.map(({ row, value }) => ({
             key: row.key,
             value,
-            headers: { [Headers.eventType]: row.value.type ?? '', [Headers.schemaVersion]: '1' },
+            headers: {
+              [Headers.eventType]: row.value.type ?? '',
+              [Headers.schemaVersion]: '1',
+              [OUTBOX_ID_HEADER]: row.id,
+            },
           })),
         );
       }
       await manager.query(`DELETE FROM outbox WHERE id = ANY($1)`, [sendable.map((s) => s.row.id)]);
-      return sendable.length;
+      return handled;
     });
+  }
+
+  /** Rows a dead round began to send that did reach Kafka (a round sends at most `limit` rows). */
+  private async alreadySent(rows: OutboxRow[], limit: number): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const topic of new Set(rows.filter((r) => r.attempted).map((r) => r.topic))) {
+      const ids = await this.hooks.published!(topic, limit);
+      for (const row of rows) if (row.attempted && row.topic === topic && ids.has(row.id)) found.add(row.id);
+    }
+    return found;
   }
 
   /** Age of the oldest row waiting to be published (0 when none): a relay that stalls shows here. */

@@ -106,15 +106,27 @@ describe('persistence against real Postgres', () => {
       aboveThreshold: false,
       updatedAt: '2026-11-25T10:00:00Z',
     });
-    const sent: { key: string; value: string }[] = [];
+    const sent: { key: string; value: string; outboxId: string }[] = [];
+    let appendThenFail = 0;
     let failSends = 0;
     let sends = 0;
     const producer = {
-      sendRaw: async (_topic: string, messages: { key: string; value: Buffer }[]) => {
+      sendRaw: async (
+        _topic: string,
+        messages: { key: string; value: Buffer; headers: Record<string, string> }[],
+      ) => {
         if (failSends-- > 0) throw new Error('broker unavailable');
         // Every other send is slow: parallel relays would finish out of order.
         await new Promise((resolve) => setTimeout(resolve, ++sends % 2 ? 15 : 1));
-        sent.push(...messages.map((m) => ({ key: m.key, value: m.value.toString() })));
+        sent.push(
+          ...messages.map((m) => ({
+            key: m.key,
+            value: m.value.toString(),
+            outboxId: m.headers['outbox-id']!,
+          })),
+        );
+        // The broker wrote them, but the answer never came (timeout, or the relay died right here).
+        if (appendThenFail-- > 0) throw new Error('request timed out');
         return [];
       },
     } as unknown as EventProducer;
@@ -133,7 +145,7 @@ describe('persistence against real Postgres', () => {
       const relay = new OutboxRelay(db, producer, topics, {
         onQuarantine: (row) => quarantined.push(row.topic),
       });
-      expect(await relay.flush()).toBe(2);
+      expect(await relay.flush()).toBe(4);
       expect(sent.map((s) => s.key)).toEqual(['a', 'd']);
       expect(quarantined).toHaveLength(2);
       const rows = await db.query(`SELECT key, error FROM outbox ORDER BY id`);
@@ -157,6 +169,31 @@ describe('persistence against real Postgres', () => {
       expect(sent).toHaveLength(0);
       while ((await Promise.all(relays.map((r) => r.flush(7)))).some((n) => n > 0));
       expect(sent.map((s) => JSON.parse(s.value).openCount)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    });
+
+    it('sends a row that a dead round had already written to Kafka only once', async () => {
+      await db.query(`DELETE FROM outbox`);
+      sent.length = 0;
+      appendThenFail = 1;
+      await db.transaction((manager) =>
+        enqueueOutbox(
+          manager,
+          ['x', 'y', 'z'].map((key) => ({
+            topic: Topics.userOpenTicketCount.name,
+            key,
+            value: count(key, 4),
+          })),
+        ),
+      );
+      const published = async () => new Set(sent.map((s) => s.outboxId));
+      await expect(new OutboxRelay(db, producer, topics, { published }).flush(2)).rejects.toThrow(
+        'timed out',
+      );
+      // Another instance takes over: x and y are in Kafka already, z was never sent.
+      const successor = new OutboxRelay(db, producer, topics, { published });
+      while ((await successor.flush(2)) > 0);
+      expect(sent.map((s) => s.key)).toEqual(['x', 'y', 'z']);
+      expect(await db.query(`SELECT id FROM outbox WHERE quarantined_at IS NULL`)).toEqual([]);
     });
   });
 });

@@ -3,7 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The outbox belongs with its relay. Databases made by earlier releases already have the table (created by the
  * enrichment or alerting migration), so it is created only when missing; rows that can never be sent are
- * quarantined in place with their reason instead of blocking the rows behind them.
+ * quarantined in place with their reason instead of blocking the rows behind them; `attempted_at` marks rows a relay
+ * began to send, which the next round checks against the topic before sending them again.
  */
 export class Outbox1795630000000 implements MigrationInterface {
   name = 'Outbox1795630000000';
@@ -19,9 +20,12 @@ export class Outbox1795630000000 implements MigrationInterface {
       )`);
     await q.query(`ALTER TABLE outbox ADD COLUMN IF NOT EXISTS quarantined_at timestamptz`);
     await q.query(`ALTER TABLE outbox ADD COLUMN IF NOT EXISTS error text`);
+    await q.query(`ALTER TABLE outbox ADD COLUMN IF NOT EXISTS attempted_at timestamptz`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE outbox DROP COLUMN error, DROP COLUMN quarantined_at`);
+    await q.query(
+      `ALTER TABLE outbox DROP COLUMN attempted_at, DROP COLUMN error, DROP COLUMN quarantined_at`,
+    );
   }
 }
