@@ -15,11 +15,13 @@ export class TicketChangeFeed {
     private readonly databaseUrl: string,
     private readonly onChange: (ticketIds: string[]) => void,
     private readonly onError: (error: Error) => void = () => undefined,
+    /** Shown in pg_stat_activity, so operators (and tests) can tell this connection apart. */
+    private readonly applicationName = 'ticketflow-change-feed',
   ) {}
 
   /** Resolves once listening; the first connection must succeed (startup), later ones are retried. */
   async start(): Promise<void> {
-    const client = new Client({ connectionString: this.databaseUrl });
+    const client = new Client({ connectionString: this.databaseUrl, application_name: this.applicationName });
     client.on('notification', (message) => this.onChange(JSON.parse(message.payload ?? '[]') as string[]));
     client.on('error', (error) => this.reconnect(client, error));
     client.on('end', () => this.reconnect(client, new Error('LISTEN connection ended')));
