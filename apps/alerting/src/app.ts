@@ -56,6 +56,7 @@ export class AlertingRuntime {
   private stopped = false;
   private notifying: Promise<unknown> | null = null;
   private consumer: RunningBatchConsumer | null = null;
+  private relay: OutboxRelay | null = null;
 
   constructor(
     readonly config: AlertingConfig,
@@ -119,11 +120,11 @@ export class AlertingRuntime {
       help: 'Age of the oldest outbox row not yet published',
       registers: [this.registry],
       collect: async function (this: Gauge) {
-        const age = await relay?.oldestPendingSeconds().catch(() => null);
+        const age = await relay()?.oldestPendingSeconds().catch(() => null);
         if (age !== null && age !== undefined) this.set(age);
       },
     });
-    let relay: OutboxRelay | undefined;
+    const relay = () => this.relay;
     const db = () => this.db;
     this.db = await openDatabase({
       url: c.DATABASE_URL,
@@ -169,7 +170,7 @@ export class AlertingRuntime {
       },
     });
     this.consumer = consumer;
-    relay = new OutboxRelay(this.db, producer, [counts, alertTopic], {
+    const started = new OutboxRelay(this.db, producer, [counts, alertTopic], {
       // Alerts reach Kafka once even when a relay dies between Kafka's acknowledgement and its commit.
       published: (topic, perPartition) => recentHeaderValues(kafka, topic, OUTBOX_ID_HEADER, perPartition),
       onError: (error) => {
@@ -181,8 +182,8 @@ export class AlertingRuntime {
         this.logger.error({ msg: 'outbox row quarantined', outboxId: row.id, topic: row.topic, reason });
       },
     });
-    relay.start();
-    const started = relay;
+    started.start();
+    this.relay = started;
     const channels: NotificationChannel[] = [];
     if (c.ALERT_WEBHOOK_URL && c.ALERT_WEBHOOK_SECRET)
       channels.push(new WebhookChannel(c.ALERT_WEBHOOK_URL, c.ALERT_WEBHOOK_SECRET));

@@ -10,9 +10,11 @@ import { EventProducer, createKafka, ensureTopics, withDeadLetter } from '@ticke
 import { createMetricsRegistry, loggerParams, metricsController } from '@ticketflow/observability';
 import type { GatewayConfig } from './config';
 import { GatewayMetrics } from './gateway.metrics';
-import { HealthController, KAFKA_ADMIN } from './health.controller';
+import { EVENT_PRODUCER, GATEWAY_CONFIG, KAFKA_ADMIN } from './gateway.tokens';
+import { HealthController } from './health.controller';
+import { KafkaShutdown } from './kafka-shutdown';
 import { WebhookController } from './webhook.controller';
-import { EVENT_PRODUCER, GATEWAY_CONFIG, WebhookService } from './webhook.service';
+import { WebhookService } from './webhook.service';
 
 @Module({})
 class GatewayModule {
@@ -24,6 +26,7 @@ class GatewayModule {
       controllers: [WebhookController, HealthController, metricsController(registry)],
       providers: [
         WebhookService,
+        KafkaShutdown,
         { provide: GatewayMetrics, useValue: new GatewayMetrics(registry) },
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: EVENT_PRODUCER, useValue: producer },
@@ -70,12 +73,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<INestAppl
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  // SIGTERM runs the same hooks as app.close(): KafkaShutdown disconnects once the HTTP server closed.
   app.enableShutdownHooks();
-  const close = app.close.bind(app);
-  app.close = async () => {
-    await close();
-    await producer.disconnect();
-    await admin.disconnect();
-  };
   return app;
 }

@@ -5,17 +5,24 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import type { INestApplication } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import { Topics, type TicketEvent } from '@ticketflow/contracts';
-import { ensureTopics } from '@ticketflow/kafka';
+import { ensureTopics, type EventProducer } from '@ticketflow/kafka';
 import { collectMessages, testKafka } from '@ticketflow/testing';
 import {
+  RECOMMENDED_TRIGGER_BODY,
   SIGNATURE_HEADER,
   SIGNATURE_TIMESTAMP_HEADER,
   ZENDESK_TEST_SIGNING_SECRET,
   signWebhook,
 } from '@ticketflow/zendesk';
-import { startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
+import {
+  eventWebhooks,
+  renderTriggerTemplate,
+  startSimulator,
+  type Simulator,
+} from '@ticketflow/zendesk-simulator';
 import { createGatewayApp } from './app';
 import type { GatewayConfig } from './config';
+import { EVENT_PRODUCER, KAFKA_ADMIN } from './gateway.tokens';
 import { gatewayConfig, listen } from './testing';
 
 // A tracer provider as the OTel SDK would register it, so the test can see spans and propagated context.
@@ -165,6 +172,8 @@ describe('webhook-gateway against the real broker', () => {
 
     const huge = await signedPost(events, JSON.stringify({ padding: 'x'.repeat(config.WEBHOOK_MAX_BYTES) }));
     expect(huge.status).toBe(413);
+    // Answered before the body was read: a kept-alive connection would take its rest for the next webhook.
+    expect(huge.headers.get('connection')).toBe('close');
 
     const badTrigger = await signedPost(
       `${url}/webhooks/zendesk/trigger`,
@@ -209,6 +218,96 @@ describe('webhook-gateway against the real broker', () => {
       expect(messages.filter((m) => JSON.parse(m.value).eventId === JSON.parse(body).id)).toHaveLength(1);
     } finally {
       await gateway.close();
+    }
+  });
+
+  describe('Zendesk never sees a 400 for what it really sends, nor a 503 for what it sent wrong', () => {
+    const realShaped = () => {
+      const update = sim.world.createTicket({ requesterId: sim.world.directory.requesters[3]!.id });
+      const trigger = renderTriggerTemplate(
+        JSON.stringify(RECOMMENDED_TRIGGER_BODY),
+        update.after,
+        sim.world,
+      );
+      return { envelope: eventWebhooks(update, sim.world)[0]!, trigger: JSON.parse(trigger) };
+    };
+    const post = (kind: 'events' | 'trigger', body: unknown) =>
+      signedPost(`${url}/webhooks/zendesk/${kind}`, JSON.stringify(body)).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { status?: string; reason?: string; detail?: string },
+      }));
+
+    it('accepts new statuses, minute-precision trigger times, internationalised emails and partial events', async () => {
+      const { envelope, trigger } = realShaped();
+      const answers = await Promise.all([
+        post('events', {
+          ...envelope,
+          id: `${envelope.id}-a`,
+          detail: { ...envelope.detail, status: 'ARCHIVED' },
+        }),
+        post('events', {
+          ...envelope,
+          id: `${envelope.id}-s`,
+          detail: { ...envelope.detail, status: 'SCRUBBED' },
+        }),
+        post('events', {
+          ...envelope,
+          id: `${envelope.id}-p`,
+          type: 'zen:event-type:ticket.priority_changed',
+          detail: { id: envelope.detail.id, priority: 'URGENT' },
+          event: { previous: 'LOW', current: 'URGENT' },
+        }),
+        post('trigger', { ...trigger, created_at: '2013-12-12T05:35Z', updated_at: '2013-12-12T05:36Z' }),
+        post('trigger', { ...trigger, requester_email: 'jürgen@münchen.de' }),
+        post('trigger', { ...trigger, requester_email: '用户@例子.广告' }),
+      ]);
+      expect(answers).toEqual(
+        answers.map(() => ({ status: 200, body: expect.objectContaining({ status: 'accepted' }) })),
+      );
+    });
+
+    it.each([
+      ['trigger', 'an assignee id that is not one', { assignee_id: 'abc' }, 'assignee_id'],
+      ['trigger', 'a date before 1970', { created_at: '0000-01-01T00:00:00Z' }, 'created_at'],
+      ['events', 'a ticket id past 64 bits', { id: '9'.repeat(25) }, 'id'],
+      ['events', 'a date past 9999', { updated_at: '9999-12-31T23:59:59-05:00' }, 'updated_at'],
+    ] as const)('%s webhook with %s: 400 with its reason', async (kind, _name, patch, field) => {
+      const { envelope, trigger } = realShaped();
+      const body =
+        kind === 'trigger'
+          ? { ...trigger, ...patch }
+          : { ...envelope, detail: { ...envelope.detail, ...patch } };
+      expect(await post(kind, body)).toEqual({
+        status: 400,
+        body: expect.objectContaining({ reason: 'invalid-payload', detail: expect.stringContaining(field) }),
+      });
+    });
+  });
+
+  it('disconnects from Kafka on SIGTERM as on app.close(), through Nest shutdown hooks', async () => {
+    type Stop = (gateway: INestApplication, onSigterm: (signal: string) => unknown) => unknown;
+    const shutDown = async (stop: Stop) => {
+      const before = new Set(process.listeners('SIGTERM'));
+      const gateway = await createGatewayApp(gatewayConfig());
+      await listen(gateway);
+      const spies = [
+        jest.spyOn(gateway.get<EventProducer>(EVENT_PRODUCER), 'disconnect'),
+        jest.spyOn(gateway.get<Admin>(KAFKA_ADMIN), 'disconnect'),
+      ];
+      const onSigterm = process.listeners('SIGTERM').find((listener) => !before.has(listener))!;
+      await stop(gateway, onSigterm as (signal: string) => unknown);
+      expect(gateway.getHttpServer().listening).toBe(false);
+      return spies.map((spy) => spy.mock.calls.length);
+    };
+
+    expect(await shutDown((gateway) => gateway.close())).toEqual([1, 1]);
+    // Nest re-raises the signal once its hooks ran: stubbed, so the test process lives on.
+    const kill = jest.spyOn(process, 'kill').mockImplementation(() => true);
+    try {
+      expect(await shutDown((_gateway, onSigterm) => onSigterm('SIGTERM'))).toEqual([1, 1]);
+      expect(kill).toHaveBeenCalledWith(process.pid, 'SIGTERM');
+    } finally {
+      kill.mockRestore();
     }
   });
 

@@ -15,7 +15,8 @@ jest.setTimeout(180_000);
 
 /**
  * Kafka stops while webhooks keep arriving. Every webhook answered 2xx must be in Kafka afterwards; every other
- * one must have been answered 5xx (so Zendesk retries it). Nothing acknowledged is lost.
+ * one must have been answered 5xx (so Zendesk retries it). Nothing acknowledged is lost, and the gateway stays
+ * ready throughout: it answers for itself.
  */
 describe('webhook-gateway when Kafka goes away mid-stream', () => {
   const broker = ownKafka(29_092);
@@ -34,7 +35,10 @@ describe('webhook-gateway when Kafka goes away mid-stream', () => {
   it('acknowledges only what Kafka acknowledged', async () => {
     const config = gatewayConfig({ KAFKA_BROKERS: broker.brokers, PRODUCE_TIMEOUT_MS: '3000' });
     app = await createGatewayApp(config);
-    const url = `${await listen(app)}/webhooks/zendesk/events`;
+    const base = await listen(app);
+    const url = `${base}/webhooks/zendesk/events`;
+    const ready = () =>
+      fetch(`${base}/health/ready`).then(async (r) => ({ status: r.status, body: await r.json() }));
     const world = new World({ tickets: 50 });
     const answers = new Map<string, number>();
 
@@ -73,7 +77,10 @@ describe('webhook-gateway when Kafka goes away mid-stream', () => {
     await sendFor(2_000);
     await stopping;
     phase = 'down';
+    await ready(); // starts a Kafka probe in the background
     await sendFor(6_000);
+    // Still ready: the ingress must keep routing webhooks here, to be answered 503 + Retry-After.
+    expect(await ready()).toEqual({ status: 200, body: { status: 'ok', kafka: 'down' } });
     phase = 'after';
     await broker.start();
     await sendFor(4_000);

@@ -39,13 +39,14 @@ export class WebhookController {
   })
   @ApiResponse({
     status: 400,
-    description: 'malformed JSON or not a Zendesk ticket event; body has the reason',
+    description:
+      'not UTF-8 JSON, not a Zendesk ticket event, or values the topic contract refuses; body has the reason',
   })
   @ApiResponse({
     status: 401,
     description: 'signature missing, wrong, or timestamp outside the tolerance window',
   })
-  @ApiResponse({ status: 413, description: 'body larger than WEBHOOK_MAX_BYTES' })
+  @ApiResponse({ status: 413, description: 'body larger than WEBHOOK_MAX_BYTES; the connection is closed' })
   @ApiResponse({ status: 503, description: 'Kafka did not acknowledge; Retry-After says when to retry' })
   events(@Req() req: Request, @Res() res: Response) {
     return this.receive('events', req, res);
@@ -59,7 +60,10 @@ export class WebhookController {
   @ApiHeader(SIGNED[0]!)
   @ApiHeader(SIGNED[1]!)
   @ApiResponse({ status: 200, description: 'accepted or duplicate' })
-  @ApiResponse({ status: 400, description: 'not the recommended body; the reason names the field' })
+  @ApiResponse({
+    status: 400,
+    description: 'not the recommended body, or values the topic contract refuses; the reason names the field',
+  })
   @ApiResponse({ status: 401, description: 'bad signature' })
   @ApiResponse({ status: 413, description: 'too large' })
   @ApiResponse({ status: 503, description: 'Kafka unavailable; retry after Retry-After' })
@@ -68,27 +72,35 @@ export class WebhookController {
   }
 
   private async receive(kind: WebhookKind, req: Request, res: Response) {
-    let answer: WebhookAnswer;
+    let raw: Buffer;
     try {
       // The raw bytes: the signature covers them exactly, so nothing parses the body before us.
-      const raw = await getRawBody(req, { limit: res.locals['maxBytes'] as number });
-      answer = await this.webhooks.handle(kind, raw, req.headers);
+      raw = await getRawBody(req, { limit: res.locals['maxBytes'] as number });
     } catch (error) {
-      const type = (error as { type?: string }).type;
-      answer =
-        type === 'entity.too.large'
+      const tooLarge = (error as { type?: string }).type === 'entity.too.large';
+      return reply(
+        res,
+        tooLarge
           ? {
               status: 413,
+              // The unread rest of the body would be taken for the next request on a kept-alive connection.
+              headers: { connection: 'close' },
               body: { error: 'payload-too-large', reason: `body over ${res.locals['maxBytes']} bytes` },
             }
           : {
               status: 400,
               body: { error: 'bad-request', reason: 'unreadable-body', detail: (error as Error).message },
-            };
+            },
+      );
     }
-    res
-      .status(answer.status)
-      .set(answer.headers ?? {})
-      .json(answer.body);
+    // Not caught: a fault of ours is a 500 (Nest's filter), never a 400 that blames and loses the webhook.
+    reply(res, await this.webhooks.handle(kind, raw, req.headers));
   }
+}
+
+function reply(res: Response, answer: WebhookAnswer) {
+  res
+    .status(answer.status)
+    .set(answer.headers ?? {})
+    .json(answer.body);
 }

@@ -6,9 +6,7 @@ import type { EventProducer } from '@ticketflow/kafka';
 import { decideWebhook, type WebhookKind } from '@ticketflow/zendesk';
 import type { GatewayConfig } from './config';
 import { GatewayMetrics } from './gateway.metrics';
-
-export const GATEWAY_CONFIG = Symbol('GatewayConfig');
-export const EVENT_PRODUCER = Symbol('EventProducer');
+import { EVENT_PRODUCER, GATEWAY_CONFIG } from './gateway.tokens';
 
 export interface WebhookAnswer {
   status: number;

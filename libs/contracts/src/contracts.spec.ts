@@ -69,6 +69,32 @@ describe('ticket event contract', () => {
     expect(statusCategoryOf('hold')).toBe('hold');
     expect(statusCategoryOf('deleted')).toBeNull();
   });
+
+  it('keeps statuses beyond the documented seven, counting unknown ones open so no live ticket is hidden', () => {
+    for (const status of ['archived', 'scrubbed', 'awaiting parts'])
+      expect(decode(Topics.ticketEvents, { ...statusChanged, ticket: { ...snapshot, status } })).toBeTruthy();
+    expect(statusCategoryOf('archived')).toBe('solved');
+    expect(statusCategoryOf('scrubbed')).toBeNull(); // what a permanent delete leaves
+    expect(statusCategoryOf('awaiting parts')).toBe('open');
+  });
+
+  it('takes a partial snapshot: absent fields are unknown, not null', () => {
+    const partial = { id: '5158', assigneeId: '8447388090494', updatedAt: '2026-11-20T10:05:00Z' };
+    expect(decode(Topics.ticketEvents, { ...statusChanged, ticket: partial }).ticket).toEqual(partial);
+  });
+
+  it.each([
+    ['a time before 1970', { ...statusChanged, occurredAt: '0000-01-01T00:00:00Z' }, /occurredAt/],
+    ['a time past 9999 in UTC', { ...statusChanged, occurredAt: '9999-12-31T23:00:00-05:00' }, /occurredAt/],
+    ['an id past 64 bits', { ...statusChanged, ticketId: '9'.repeat(21) }, /ticketId/],
+    [
+      'a NUL Postgres cannot store',
+      { ...statusChanged, ticket: { ...snapshot, subject: 'a\u0000' } },
+      /subject/,
+    ],
+  ])('rejects %s', (_name, value, field) => {
+    expect(() => decode(Topics.ticketEvents, value)).toThrow(field);
+  });
 });
 
 describe('user event contract', () => {

@@ -1,34 +1,49 @@
 import { z } from 'zod';
-import { IsoTimestamp, StatusCategory, TicketPriority, TicketStatus, TicketType, ZendeskId } from './common';
+import {
+  IsoTimestamp,
+  StatusCategory,
+  Text,
+  TicketPriority,
+  TicketStatus,
+  TicketType,
+  ZendeskId,
+} from './common';
 
 /**
  * The ticket as Zendesk described it at the moment of the event, normalised from a webhook `detail`
  * (string ids, UPPERCASE enums), a trigger body, or a REST/incremental-export ticket (integer ids, lowercase).
+ * A field is absent when the source did not carry it (a partial payload, a trigger body without it): consumers
+ * keep what they know. null means Zendesk says there is none.
  */
 export const TicketSnapshot = z
   .object({
     id: ZendeskId,
-    subject: z.string().nullable(),
-    status: TicketStatus,
-    statusCategory: StatusCategory.nullable().describe('null only for deleted tickets'),
-    customStatusId: ZendeskId.nullable(),
-    priority: TicketPriority.nullable(),
-    type: TicketType.nullable(),
-    requesterId: ZendeskId.nullable(),
-    requesterEmail: z
-      .string()
-      .nullable()
+    subject: Text.nullable().optional(),
+    status: TicketStatus.optional(),
+    statusCategory: StatusCategory.nullable()
+      .optional()
+      .describe('null only for deleted tickets; present whenever status is'),
+    customStatusId: ZendeskId.nullable().optional(),
+    priority: TicketPriority.nullable().optional(),
+    type: TicketType.nullable().optional(),
+    requesterId: ZendeskId.nullable().optional(),
+    requesterEmail: Text.nullable()
+      .optional()
       .describe(
         'present when the source carried it (trigger webhooks, sideloaded users); event webhooks lack it',
       ),
-    assigneeId: ZendeskId.nullable(),
-    groupId: ZendeskId.nullable(),
-    organizationId: ZendeskId.nullable(),
-    tags: z.array(z.string()),
-    createdAt: IsoTimestamp,
+    assigneeId: ZendeskId.nullable().optional(),
+    groupId: ZendeskId.nullable().optional(),
+    organizationId: ZendeskId.nullable().optional(),
+    tags: z.array(Text).optional(),
+    createdAt: IsoTimestamp.optional(),
     updatedAt: IsoTimestamp,
   })
-  .meta({ id: 'TicketSnapshot' });
+  .meta({
+    id: 'TicketSnapshot',
+    description:
+      'An absent field was not carried by the source (a partial payload): keep what you hold. null: Zendesk says none.',
+  });
 export type TicketSnapshot = z.infer<typeof TicketSnapshot>;
 
 export const TicketEventSource = z.enum([
@@ -39,21 +54,15 @@ export const TicketEventSource = z.enum([
 
 const ticketEventBase = {
   schemaVersion: z.literal(1),
-  eventId: z
-    .string()
-    .min(1)
-    .describe(
-      'unique per change: the Zendesk event id for event webhooks, derived otherwise; the deduplication key',
-    ),
+  eventId: Text.min(1).describe(
+    'unique per change: the Zendesk event id for event webhooks, derived otherwise; the deduplication key',
+  ),
   source: TicketEventSource,
   occurredAt: IsoTimestamp.describe('when Zendesk says the change happened'),
   ticketId: ZendeskId.describe(
     'also the Kafka key, so every change of one ticket is in one partition, in order',
   ),
-  sequenceId: z
-    .string()
-    .nullable()
-    .describe('Zendesk meta.sequence.id: events of one ticket update share it'),
+  sequenceId: Text.nullable().describe('Zendesk meta.sequence.id: events of one ticket update share it'),
   ticket: TicketSnapshot,
 };
 
@@ -70,7 +79,7 @@ export const TicketUpdated = z
   .object({
     ...ticketEventBase,
     type: z.literal('ticket.updated'),
-    field: z.string().describe('which Zendesk field changed, e.g. priority, subject, agent_assignment'),
+    field: Text.describe('which Zendesk field changed, e.g. priority, subject, agent_assignment'),
   })
   .meta({
     id: 'TicketUpdated',
@@ -97,7 +106,7 @@ export const TicketMarkedAsSpam = z
   .meta({ id: 'TicketMarkedAsSpam', description: 'Marked as spam; Zendesk deletes it.' });
 export const StatusChange = z
   .object({
-    sequenceId: z.string().min(1).describe('the Zendesk audit (action) that made the change'),
+    sequenceId: Text.min(1).describe('the Zendesk audit (action) that made the change'),
     at: IsoTimestamp,
     from: TicketStatus.nullable(),
     to: TicketStatus,

@@ -21,10 +21,12 @@ describe('TicketChangeFeed against real Postgres', () => {
   it('keeps listening after its connection is killed (a database restart does not take the service down)', async () => {
     const heard: string[][] = [];
     const errors: string[] = [];
+    const name = `feed-test-${schema.schema}`;
     const feed = new TicketChangeFeed(
       schema.url,
       (ids) => heard.push(ids),
       (e) => errors.push(e.message),
+      name,
     );
     await feed.start();
     const notify = (ids: string[]) =>

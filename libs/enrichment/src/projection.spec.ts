@@ -1,11 +1,11 @@
-import type { TicketEvent } from '@ticketflow/contracts';
+import { statusCategoryOf, type TicketEvent, type TicketStatus } from '@ticketflow/contracts';
 import { orderTransitions, projectTicketEvent, type TicketRow, type TransitionRow } from './projection';
 
-const snapshot = (status: TicketEvent['ticket']['status'], updatedAt: string) => ({
+const snapshot = (status: TicketStatus, updatedAt: string) => ({
   id: '42',
   subject: 'Printer on fire',
   status,
-  statusCategory: status === 'closed' ? ('solved' as const) : status === 'deleted' ? null : status,
+  statusCategory: statusCategoryOf(status),
   customStatusId: null,
   priority: 'normal' as const,
   type: null,
@@ -183,5 +183,46 @@ describe('transition order', () => {
       ['open', 'hold'],
       ['hold', 'open'],
     ]);
+  });
+
+  it('a partial event changes only what it carries and never replaces a status with an older one', () => {
+    const base = projectTicketEvent(null, created).row!;
+    const opened = {
+      ...created,
+      type: 'ticket.status_changed',
+      eventId: 'e-open',
+      occurredAt: '2026-11-25T10:02:00Z',
+      ticket: snapshot('open', '2026-11-25T10:02:00Z'),
+      change: { previous: 'new', current: 'open' },
+    } as TicketEvent;
+    // A priority change at 10:03 carrying nothing else arrives before the 10:02 status change.
+    const priority = {
+      ...created,
+      type: 'ticket.updated',
+      eventId: 'e-prio',
+      occurredAt: '2026-11-25T10:03:00Z',
+      field: 'priority',
+      ticket: { id: '42', priority: 'urgent', updatedAt: '2026-11-25T10:03:00Z' },
+    } as TicketEvent;
+    const afterPriority = projectTicketEvent(base, priority).row!;
+    expect(afterPriority).toMatchObject({ priority: 'urgent', status: 'new', subject: 'Printer on fire' });
+    expect(afterPriority.assigneeId).toBeNull();
+    const afterStatus = projectTicketEvent(afterPriority, opened).row!;
+    expect(afterStatus.status).toBe('open');
+    expect(afterStatus.open).toBe(true);
+    // Of a ticket not known yet, a partial event keeps nothing but its transitions.
+    expect(projectTicketEvent(null, priority).row).toBeNull();
+  });
+
+  it('keeps a status Zendesk adds, counts it open; scrubbed and archived are not open', () => {
+    const at = (status: string) =>
+      projectTicketEvent(null, { ...created, ticket: { ...snapshot(status, '2026-11-25T10:00:00Z') } }).row!;
+    expect(at('awaiting_parts')).toMatchObject({
+      status: 'awaiting_parts',
+      statusCategory: 'open',
+      open: true,
+    });
+    expect(at('archived')).toMatchObject({ status: 'archived', open: false });
+    expect(at('scrubbed').open).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import {
   OPEN_STATUS_CATEGORIES,
+  statusCategoryOf,
   type TicketEvent,
   type TicketStatus,
   type StatusCategory,
@@ -68,6 +69,9 @@ export const normaliseEmail = (email: string) => email.trim().toLowerCase();
  * Evolves a ticket's read model by one event (pure). Idempotent and order-insensitive: an event older than the
  * row's snapshot changes nothing but may add the transition it carries; applying an event twice gives the same
  * result, so duplicates and replays cannot corrupt state.
+ * A partial snapshot (a field absent: the source did not carry it) changes only the fields it carries; one without
+ * a status does not move the row's order, so a status is only ever replaced by a newer status. A partial event of
+ * a ticket not yet known is kept for its transitions; the full ticket comes with its creation or reconciliation.
  */
 export function projectTicketEvent(current: TicketRow | null, event: TicketEvent): Projected {
   const order = orderOf(event);
@@ -81,12 +85,21 @@ export function projectTicketEvent(current: TicketRow | null, event: TicketEvent
 
   if (!newer) return { row: null, transitions, requester };
   if (current?.deleted === 'permanent') return { row: null, transitions: [], requester };
+  const carriesStatus = snapshot.status !== undefined || event.type === 'ticket.permanently_deleted';
+  if (!current && !carriesStatus) return { row: null, transitions, requester };
 
   let deleted: TicketRow['deleted'] = snapshot.status === 'deleted' ? 'soft' : null;
   if (event.type === 'ticket.permanently_deleted') deleted = 'permanent';
-  const status: TicketStatus = deleted ? 'deleted' : snapshot.status;
-  const statusCategory = deleted ? null : snapshot.statusCategory;
+  if (!carriesStatus) deleted = current!.deleted;
+  const reported = snapshot.status ?? current!.status;
+  const status: TicketStatus = deleted ? 'deleted' : reported;
+  const statusCategory = deleted
+    ? null
+    : snapshot.status === undefined
+      ? current!.statusCategory
+      : (snapshot.statusCategory ?? statusCategoryOf(reported));
   const solvedNow = statusCategory === 'solved' && current?.statusCategory !== 'solved';
+  const carried = <T>(value: T | undefined, kept: T) => (value === undefined ? kept : value);
   return {
     row: {
       ticketId: event.ticketId,
@@ -94,11 +107,12 @@ export function projectTicketEvent(current: TicketRow | null, event: TicketEvent
       subject: snapshot.subject ?? current?.subject ?? null,
       status,
       statusCategory,
-      customStatusId: snapshot.customStatusId,
-      priority: snapshot.priority,
-      assigneeId: snapshot.assigneeId,
-      createdAt: snapshot.createdAt,
-      updatedAt: snapshot.updatedAt,
+      customStatusId: carried(snapshot.customStatusId, current?.customStatusId ?? null),
+      priority: carried(snapshot.priority, current?.priority ?? null),
+      assigneeId: carried(snapshot.assigneeId, current?.assigneeId ?? null),
+      createdAt: snapshot.createdAt ?? current?.createdAt ?? snapshot.updatedAt,
+      updatedAt:
+        carriesStatus || !current ? snapshot.updatedAt : maxIso(current.updatedAt, snapshot.updatedAt),
       solvedAt:
         statusCategory === 'solved'
           ? solvedNow
@@ -107,13 +121,15 @@ export function projectTicketEvent(current: TicketRow | null, event: TicketEvent
           : null,
       open: deleted === null && statusCategory !== null && OPEN_STATUS_CATEGORIES.has(statusCategory),
       deleted,
-      orderKey: order,
+      orderKey: carriesStatus ? order : current!.orderKey,
       lastEventId: event.eventId,
     },
     transitions,
     requester,
   };
 }
+
+const maxIso = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
 
 function transitionsOf(current: TicketRow | null, event: TicketEvent, newer: boolean): TransitionRow[] {
   const base = {
@@ -127,7 +143,7 @@ function transitionsOf(current: TicketRow | null, event: TicketEvent, newer: boo
   const before = newer && current && !current.deleted ? current.status : null;
   switch (event.type) {
     case 'ticket.created':
-      return [{ ...base, sequenceId, from: null, to: event.ticket.status }];
+      return event.ticket.status ? [{ ...base, sequenceId, from: null, to: event.ticket.status }] : [];
     case 'ticket.status_changed':
       if (!event.change.current) return [];
       return [{ ...base, sequenceId, from: event.change.previous, to: event.change.current }];
@@ -135,7 +151,7 @@ function transitionsOf(current: TicketRow | null, event: TicketEvent, newer: boo
     case 'ticket.marked_as_spam':
       return [{ ...base, sequenceId, from: before, to: 'deleted' }];
     case 'ticket.undeleted':
-      return [{ ...base, sequenceId, from: 'deleted', to: event.ticket.status }];
+      return event.ticket.status ? [{ ...base, sequenceId, from: 'deleted', to: event.ticket.status }] : [];
     case 'ticket.merged':
       return before === 'closed' ? [] : [{ ...base, sequenceId, from: before, to: 'closed' }];
     case 'ticket.reconciled':

@@ -1,4 +1,4 @@
-import { Topics, decode } from '@ticketflow/contracts';
+import { Topics, decode, type TicketEvent } from '@ticketflow/contracts';
 import { World, auditIdOf, eventWebhooks, renderTriggerTemplate } from '@ticketflow/zendesk-simulator';
 import { RECOMMENDED_TRIGGER_BODY, normalizeEventWebhook, normalizeTriggerWebhook } from './normalize';
 
@@ -30,7 +30,6 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
         statusCategory: 'new',
         priority: 'high',
         requesterId: String(requester.id),
-        requesterEmail: null,
       },
     });
   });
@@ -94,7 +93,7 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
     expect(missingId).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('id') });
     const badStatus = normalizeEventWebhook({
       ...envelope,
-      detail: { ...envelope!.detail, status: 'EXPLODED' },
+      detail: { ...envelope!.detail, status: 42 },
     });
     expect(badStatus).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('status') });
   });
@@ -119,7 +118,166 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
       events: { eventId: string }[];
     };
     expect(sameSecond.events[0]!.eventId).not.toBe(event.eventId);
-    expect(normalizeTriggerWebhook({ ...rendered, status: 'Exploded' })).toMatchObject({ kind: 'invalid' });
-    expect(normalizeTriggerWebhook({ ...rendered, requester_email: '' })).toMatchObject({ kind: 'invalid' });
+    expect(normalizeTriggerWebhook({ ...rendered, status: 42 })).toMatchObject({ kind: 'invalid' });
+    expect(normalizeTriggerWebhook({ ...rendered, requester_email: 'not-an-email' })).toMatchObject({
+      kind: 'invalid',
+    });
+  });
+
+  describe('what Zendesk really sends is never refused', () => {
+    const [createdEnvelope] = eventWebhooks(created, world);
+    const envelope = JSON.parse(JSON.stringify(createdEnvelope)) as Record<string, unknown> & {
+      detail: Record<string, unknown>;
+    };
+    const ticketOf = (result: ReturnType<typeof normalizeEventWebhook>) => {
+      expect(result).toMatchObject({ kind: 'events' });
+      const [event] = (result as { events: TicketEvent[] }).events;
+      return decode(Topics.ticketEvents, event).ticket;
+    };
+    const trigger = () =>
+      JSON.parse(renderTriggerTemplate(JSON.stringify(RECOMMENDED_TRIGGER_BODY), opened.after, world));
+
+    it.each([
+      ['ARCHIVED', 'archived', 'solved'], // Zendesk archives only closed tickets
+      ['SCRUBBED', 'scrubbed', null], // what a permanent delete leaves: no live ticket
+      ['AWAITING_PARTS', 'awaiting_parts', 'open'], // a status Zendesk may add: never looks closed
+    ] as const)('keeps the status %s raw as %s, in the %s category', (status, raw, category) => {
+      const ticket = ticketOf(normalizeEventWebhook({ ...envelope, detail: { ...envelope.detail, status } }));
+      expect(ticket).toMatchObject({ status: raw, statusCategory: category });
+      const changed = normalizeEventWebhook({
+        ...envelope,
+        type: 'zen:event-type:ticket.status_changed',
+        detail: { ...envelope.detail, status },
+        event: { previous: 'OPEN', current: status },
+      });
+      expect(changed).toMatchObject({ events: [{ change: { previous: 'open', current: raw } }] });
+    });
+
+    it('takes trigger timestamps rendered without seconds', () => {
+      const result = normalizeTriggerWebhook({
+        ...trigger(),
+        created_at: '2013-12-12T05:35Z',
+        updated_at: '2013-12-12T06:00+01:00',
+      });
+      expect(ticketOfTrigger(result)).toMatchObject({
+        createdAt: '2013-12-12T05:35:00.000Z',
+        updatedAt: '2013-12-12T05:00:00.000Z',
+      });
+    });
+
+    it.each(['jürgen@münchen.de', '用户@例子.广告'])('takes the internationalised email %s', (email) => {
+      expect(
+        ticketOfTrigger(normalizeTriggerWebhook({ ...trigger(), requester_email: email })),
+      ).toMatchObject({ requesterEmail: email });
+    });
+
+    it('takes a trigger for a requester without email, and a custom status label', () => {
+      const ticket = ticketOfTrigger(
+        normalizeTriggerWebhook({ ...trigger(), requester_email: '', status: 'Waiting on parts' }),
+      );
+      expect(ticket).toMatchObject({
+        requesterEmail: null,
+        status: 'waiting on parts',
+        statusCategory: 'open',
+      });
+    });
+
+    it('leaves out what a partial event does not carry instead of nulling it', () => {
+      const assigned = ticketOf(
+        normalizeEventWebhook({
+          ...envelope,
+          type: 'zen:event-type:ticket.agent_assignment_changed',
+          detail: { id: envelope.detail['id'], updated_at: envelope.detail['updated_at'] },
+          event: { previous: null, current: 8_447_388_090_494 },
+        }),
+      );
+      expect(assigned).toEqual({
+        id: envelope.detail['id'],
+        assigneeId: '8447388090494',
+        updatedAt: envelope.detail['updated_at'],
+      });
+      const prioritised = ticketOf(
+        normalizeEventWebhook({
+          ...envelope,
+          type: 'zen:event-type:ticket.priority_changed',
+          detail: { id: envelope.detail['id'] },
+          event: { previous: 'LOW', current: 'URGENT' },
+        }),
+      );
+      expect(prioritised).toEqual({
+        id: envelope.detail['id'],
+        priority: 'urgent',
+        updatedAt: envelope.time,
+      });
+      // Unassigning is a value: null stays null.
+      const unassigned = ticketOf(
+        normalizeEventWebhook({
+          ...envelope,
+          type: 'zen:event-type:ticket.agent_assignment_changed',
+          detail: { id: envelope.detail['id'], assignee_id: null },
+        }),
+      );
+      expect(unassigned).toMatchObject({ assigneeId: null });
+    });
+
+    it('leaves out of a trigger snapshot the fields its body does not render', () => {
+      const onTheWire = JSON.parse(JSON.stringify(ticketOfTrigger(normalizeTriggerWebhook(trigger()))));
+      for (const field of ['customStatusId', 'type', 'groupId', 'organizationId', 'tags', 'subject'])
+        expect(onTheWire).not.toHaveProperty(field);
+    });
+  });
+
+  describe('a signed body that breaks the contract is invalid (400), not a failed produce (503)', () => {
+    const [envelope] = eventWebhooks(created, world);
+    const rendered = () =>
+      JSON.parse(renderTriggerTemplate(JSON.stringify(RECOMMENDED_TRIGGER_BODY), opened.after, world));
+
+    it.each([
+      ['an assignee id that is not one', { assignee_id: 'abc' }, 'assignee_id'],
+      ['a requester id that is not one', { requester_id: '12.5' }, 'requester_id'],
+      ['a ticket id past 64 bits', { ticket_id: '9'.repeat(25) }, 'ticket_id'],
+      ['a date before 1970', { created_at: '0000-01-01T00:00:00Z' }, 'created_at'],
+      ['a date past year 9999 in UTC', { updated_at: '9999-12-31T23:59:59-05:00' }, 'updated_at'],
+      ['a NUL in the email', { requester_email: 'a\u0000b@example.com' }, 'requesterEmail'],
+    ])('trigger: %s', (_name, patch, field) => {
+      expect(normalizeTriggerWebhook({ ...rendered(), ...patch })).toMatchObject({
+        kind: 'invalid',
+        reason: expect.stringContaining(field),
+      });
+    });
+
+    it.each([
+      ['a ticket id past 64 bits', { detail: { ...envelope!.detail, id: '9'.repeat(25) } }, 'id'],
+      [
+        'a date before 1970',
+        { detail: { ...envelope!.detail, created_at: '0000-01-01T00:00:00Z' } },
+        'created_at',
+      ],
+      ['an unsafe integer id', { detail: { ...envelope!.detail, assignee_id: 2 ** 60 } }, 'assignee_id'],
+      ['a NUL in the event id', { id: 'e\u0000' }, 'eventId'],
+      [
+        'a merge target that is not an id',
+        { type: 'zen:event-type:ticket.merged', event: { target_ticket_id: 'x' } },
+        'mergedIntoTicketId',
+      ],
+    ])('event: %s', (_name, patch, field) => {
+      expect(normalizeEventWebhook({ ...envelope, ...patch })).toMatchObject({
+        kind: 'invalid',
+        reason: expect.stringContaining(field),
+      });
+    });
+
+    it('drops a NUL from free text instead of refusing the event', () => {
+      const result = normalizeEventWebhook({
+        ...envelope,
+        detail: { ...envelope!.detail, subject: 'a\u0000b' },
+      });
+      expect(result).toMatchObject({ kind: 'events', events: [{ ticket: { subject: 'ab' } }] });
+    });
   });
 });
+
+function ticketOfTrigger(result: ReturnType<typeof normalizeTriggerWebhook>) {
+  expect(result).toMatchObject({ kind: 'events' });
+  return decode(Topics.ticketEvents, (result as { events: TicketEvent[] }).events[0]).ticket;
+}

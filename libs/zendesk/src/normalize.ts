@@ -1,51 +1,70 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
+  IsoTimestamp,
+  TicketEvent,
+  TicketPriority,
+  TicketStatus,
+  TicketType,
+  ZendeskId,
   statusCategoryOf,
   type StatusCategory,
-  type TicketEvent,
   type TicketSnapshot,
-  type TicketStatus,
 } from '@ticketflow/contracts';
 import { EVENT_TYPE_PREFIX, TICKET_WEBHOOK_EVENT_TYPES } from './webhook-types';
 
 /** Zendesk sends ids as strings in events and as numbers in REST; accept both, keep decimal strings. */
-const Id = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform(String);
-const NullableId = Id.nullable()
-  .optional()
-  .transform((v) => v ?? null);
+const Id = z.union([z.string(), z.number().int().nonnegative()]).transform(String).pipe(ZendeskId);
+/** Free text typed by people: a stray NUL is dropped rather than losing the event (Postgres refuses it). */
+const FreeText = z.string().transform((v) => v.replaceAll('\u0000', ''));
+/** Raw Zendesk status, lower-cased; statuses beyond the documented seven are kept (see statusCategoryOf). */
+const Status = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .pipe(TicketStatus);
 const upperEnum = <T extends string>(values: readonly T[]) =>
   z
     .string()
     .transform((v) => v.toLowerCase())
     .pipe(z.enum(values as unknown as [T, ...T[]]));
 
+/** The ticket snapshot of an event; a partial payload may lack any field but the id. */
 const Detail = z.object({
   id: Id,
-  subject: z.string().nullable().optional(),
-  status: upperEnum(['new', 'open', 'pending', 'hold', 'solved', 'closed', 'deleted'] as const),
-  custom_status: NullableId,
-  priority: upperEnum(['low', 'normal', 'high', 'urgent'] as const)
-    .nullable()
-    .optional(),
-  type: upperEnum(['problem', 'incident', 'question', 'task'] as const)
-    .nullable()
-    .optional(),
-  requester_id: NullableId,
-  assignee_id: NullableId,
-  group_id: NullableId,
-  organization_id: NullableId,
-  tags: z.array(z.string()).nullable().optional(),
-  created_at: z.iso.datetime({ offset: true }),
-  updated_at: z.iso.datetime({ offset: true }),
+  subject: FreeText.nullable().optional(),
+  status: Status.optional(),
+  custom_status: Id.nullable().optional(),
+  priority: upperEnum(TicketPriority.options).nullable().optional(),
+  type: upperEnum(TicketType.options).nullable().optional(),
+  requester_id: Id.nullable().optional(),
+  assignee_id: Id.nullable().optional(),
+  group_id: Id.nullable().optional(),
+  organization_id: Id.nullable().optional(),
+  tags: z.array(FreeText).nullable().optional(),
+  created_at: IsoTimestamp.optional(),
+  updated_at: IsoTimestamp.optional(),
 });
+
+/** The detail field a change event's `event.current` holds: it fills a partial detail that lacks the field. */
+const CHANGED_FIELD: Partial<Record<string, keyof z.input<typeof Detail>>> = {
+  'ticket.status_changed': 'status',
+  'ticket.custom_status_changed': 'custom_status',
+  'ticket.priority_changed': 'priority',
+  'ticket.type_changed': 'type',
+  'ticket.subject_changed': 'subject',
+  'ticket.agent_assignment_changed': 'assignee_id',
+  'ticket.group_assignment_changed': 'group_id',
+  'ticket.organization_changed': 'organization_id',
+  'ticket.requester_changed': 'requester_id',
+};
 
 /** The envelope of an event-subscribed webhook, as far as Ticketflow relies on it. */
 export const WebhookEnvelope = z.object({
-  id: z.string().min(1),
+  // Zendesk's are UUIDs or ULIDs; the bound keeps the duplicate cache small.
+  id: z.string().min(1).max(128),
   type: z.string().min(1),
   subject: z.string().optional(),
-  time: z.iso.datetime({ offset: true }),
+  time: IsoTimestamp,
   detail: z.unknown(),
   event: z
     .object({
@@ -83,10 +102,10 @@ export function normalizeEventWebhook(body: unknown, categories?: CustomStatusCa
   const { id, type: fullType, time, event } = envelope.data;
   const type = fullType.startsWith(EVENT_TYPE_PREFIX) ? fullType.slice(EVENT_TYPE_PREFIX.length) : fullType;
   if (!knownTicketTypes.has(type)) return { kind: 'ignored', type: fullType };
-  const detail = Detail.safeParse(envelope.data.detail);
+  const detail = Detail.safeParse(withChangedField(envelope.data.detail, CHANGED_FIELD[type], event));
   if (!detail.success) return { kind: 'invalid', reason: `detail: ${issues(detail.error)}` };
   const d = detail.data;
-  const ticket = snapshot(d, categories);
+  const ticket = snapshot(d, time, categories);
   const base = {
     schemaVersion: 1 as const,
     eventId: id,
@@ -103,7 +122,10 @@ export function normalizeEventWebhook(body: unknown, categories?: CustomStatusCa
       return one({
         ...base,
         type: 'ticket.status_changed',
-        change: { previous: statusOf(event?.previous), current: statusOf(event?.current) ?? ticket.status },
+        change: {
+          previous: statusOf(event?.previous),
+          current: statusOf(event?.current) ?? ticket.status ?? null,
+        },
       });
     case 'ticket.soft_deleted':
       return one({
@@ -138,36 +160,52 @@ export function normalizeEventWebhook(body: unknown, categories?: CustomStatusCa
   }
 }
 
-const one = (event: TicketEvent): Normalized => ({ kind: 'events', events: [event] });
-
-function statusOf(value: unknown): TicketStatus | null {
-  if (typeof value !== 'string') return null;
-  const lower = value.toLowerCase();
-  return (
-    (['new', 'open', 'pending', 'hold', 'solved', 'closed', 'deleted'] as const).find((s) => s === lower) ??
-    null
-  );
+/** Checked against the topic's contract here, so an event consumers would reject is a 400, not a failed produce. */
+function one(event: TicketEvent): Normalized {
+  const valid = TicketEvent.safeParse(event);
+  return valid.success
+    ? { kind: 'events', events: [valid.data] }
+    : { kind: 'invalid', reason: `contract: ${issues(valid.error)}` };
 }
 
-function snapshot(d: z.infer<typeof Detail>, categories?: CustomStatusCategories): TicketSnapshot {
+/** A partial detail without the changed field gets it from the event's `current`; the detail wins otherwise. */
+function withChangedField(detail: unknown, field: string | undefined, event?: { current?: unknown }) {
+  if (!field || !event || !('current' in event)) return detail;
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail) || field in detail)
+    return detail;
+  return { ...detail, [field]: event.current };
+}
+
+function statusOf(value: unknown): TicketStatus | null {
+  const status = Status.safeParse(value);
+  return status.success ? status.data : null;
+}
+
+/** Fields the detail lacks stay absent (consumers keep what they know); null ones are Zendesk's "none". */
+function snapshot(
+  d: z.infer<typeof Detail>,
+  time: string,
+  categories?: CustomStatusCategories,
+): TicketSnapshot {
   const fromCustom = d.custom_status && categories ? categories(d.custom_status) : undefined;
-  const category = d.status === 'closed' ? 'solved' : (fromCustom ?? statusCategoryOf(d.status));
+  const category = (status: TicketStatus) =>
+    status === 'closed' ? 'solved' : (fromCustom ?? statusCategoryOf(status));
   return {
     id: d.id,
-    subject: d.subject ?? null,
+    subject: d.subject,
     status: d.status,
-    statusCategory: category,
+    statusCategory: d.status === undefined ? undefined : category(d.status),
     customStatusId: d.custom_status,
-    priority: d.priority ?? null,
-    type: d.type ?? null,
+    priority: d.priority,
+    type: d.type,
     requesterId: d.requester_id,
-    requesterEmail: null,
     assigneeId: d.assignee_id,
     groupId: d.group_id,
     organizationId: d.organization_id,
-    tags: d.tags ?? [],
+    tags: d.tags === null ? [] : d.tags,
     createdAt: d.created_at,
-    updatedAt: d.updated_at,
+    // The change happened at the event's time: the best update time a partial detail allows.
+    updatedAt: d.updated_at ?? time,
   };
 }
 
@@ -184,24 +222,34 @@ const STATUS_LABELS: Record<string, TicketStatus> = {
   closed: 'closed',
   deleted: 'deleted',
 };
-const blankToNull = (v: string | undefined) =>
-  v === undefined || v.trim() === '' || v.trim() === '-' ? null : v.trim();
+/** A rendered placeholder, trimmed: Zendesk renders a missing value as empty (or "-"), which is null. */
+const Placeholder = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' || v === '-' ? null : v));
+/** `{{ticket.*_with_timestamp}}` renders minutes without seconds (`2013-12-12T05:35Z`); kept as RFC 3339. */
+const PlaceholderTime = z
+  .union([z.iso.datetime({ offset: true }), z.iso.datetime({ offset: true, precision: -1 })])
+  .transform((v) => new Date(v).toISOString())
+  .pipe(IsoTimestamp);
 
 /** The body we recommend for trigger webhooks (README): every placeholder is a string. */
 export const TriggerBody = z.object({
-  ticket_id: z.string().regex(/^\d+$/, 'ticket_id: {{ticket.id}}'),
-  status: z.string().transform((v, ctx) => {
-    const status = STATUS_LABELS[v.trim().toLowerCase()];
-    if (!status) ctx.addIssue({ code: 'custom', message: `unknown status label "${v}"` });
-    return status ?? 'open';
-  }),
-  requester_email: z.string().trim().pipe(z.email()),
-  requester_id: z.string().regex(/^\d*$/).optional(),
-  updated_at: z.iso.datetime({ offset: true }),
-  created_at: z.iso.datetime({ offset: true }),
-  subject: z.string().optional(),
-  priority: z.string().optional(),
-  assignee_id: z.string().optional(),
+  ticket_id: z.string().trim().pipe(ZendeskId),
+  // A label beyond the documented ones (a custom or new status) is kept lower-cased, as event webhooks do.
+  status: Placeholder.transform((v) =>
+    v === null ? undefined : (STATUS_LABELS[v.toLowerCase()] ?? v.toLowerCase()),
+  ).pipe(TicketStatus.optional()),
+  requester_email: Placeholder.pipe(z.email({ pattern: z.regexes.unicodeEmail }).nullable()),
+  requester_id: Placeholder.pipe(ZendeskId.nullable()).optional(),
+  updated_at: PlaceholderTime,
+  created_at: PlaceholderTime,
+  subject: Placeholder.transform((v) => v?.replaceAll('\u0000', '') ?? null).optional(),
+  // A label we cannot read (a translation) is left out rather than erasing the priority.
+  priority: Placeholder.transform((v) =>
+    v === null ? null : TicketPriority.safeParse(v.toLowerCase()).data,
+  ).optional(),
+  assignee_id: Placeholder.pipe(ZendeskId.nullable()).optional(),
 });
 
 export const RECOMMENDED_TRIGGER_BODY = {
@@ -224,36 +272,27 @@ export function normalizeTriggerWebhook(body: unknown): Normalized {
   const parsed = TriggerBody.safeParse(body);
   if (!parsed.success) return { kind: 'invalid', reason: `trigger body: ${issues(parsed.error)}` };
   const b = parsed.data;
-  const priority = blankToNull(b.priority)?.toLowerCase();
-  const updatedAt = new Date(b.updated_at).toISOString();
   return one({
     schemaVersion: 1,
     type: 'ticket.updated',
     field: 'trigger',
     eventId: `trigger:${b.ticket_id}:${Date.parse(b.updated_at)}:${digest(b)}`,
     source: 'zendesk-trigger-webhook',
-    occurredAt: updatedAt,
+    occurredAt: b.updated_at,
     ticketId: b.ticket_id,
     sequenceId: null,
+    // Only what the body carries: a trigger must not erase custom status, group or tags it does not render.
     ticket: {
       id: b.ticket_id,
-      subject: blankToNull(b.subject),
+      subject: b.subject,
       status: b.status,
-      statusCategory: statusCategoryOf(b.status),
-      customStatusId: null,
-      priority:
-        priority === 'low' || priority === 'normal' || priority === 'high' || priority === 'urgent'
-          ? priority
-          : null,
-      type: null,
-      requesterId: blankToNull(b.requester_id),
+      statusCategory: b.status === undefined ? undefined : statusCategoryOf(b.status),
+      priority: b.priority,
+      requesterId: b.requester_id,
       requesterEmail: b.requester_email,
-      assigneeId: blankToNull(b.assignee_id),
-      groupId: null,
-      organizationId: null,
-      tags: [],
-      createdAt: new Date(b.created_at).toISOString(),
-      updatedAt,
+      assigneeId: b.assignee_id,
+      createdAt: b.created_at,
+      updatedAt: b.updated_at,
     },
   });
 }

@@ -2,6 +2,8 @@ import type { TicketEvent } from '@ticketflow/contracts';
 import { normalizeEventWebhook, normalizeTriggerWebhook, type CustomStatusCategories } from './normalize';
 import { SIGNATURE_HEADER, SIGNATURE_TIMESTAMP_HEADER, verifyWebhookSignature } from './signature';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export type WebhookKind = 'events' | 'trigger';
 
 export type IntakeDecision =
@@ -39,7 +41,8 @@ export function decideWebhook(
   if (!signature.ok) return { outcome: 'reject', status: 401, reason: signature.reason };
   let body: unknown;
   try {
-    body = JSON.parse(rawBody.toString('utf8'));
+    // Strict: invalid UTF-8 is refused, not silently replaced in an email or subject.
+    body = JSON.parse(utf8.decode(rawBody));
   } catch (error) {
     return { outcome: 'reject', status: 400, reason: 'invalid-json', detail: (error as Error).message };
   }
