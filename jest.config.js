@@ -3,7 +3,7 @@ const { readdirSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
 const preset = require('./jest.preset');
 
-const projects = ['apps', 'libs'].flatMap((dir) =>
+const projects = ['apps', 'libs', 'tools'].flatMap((dir) =>
   existsSync(join(__dirname, dir))
     ? readdirSync(join(__dirname, dir))
         .map((name) => join(__dirname, dir, name, 'jest.config.js'))

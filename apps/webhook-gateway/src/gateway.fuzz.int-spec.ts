@@ -9,7 +9,13 @@ import {
   signWebhook,
   type WebhookKind,
 } from '@ticketflow/zendesk';
-import { World, eventWebhooks, renderTriggerTemplate } from '@ticketflow/zendesk-simulator';
+import {
+  World,
+  eventWebhooks,
+  mulberry32,
+  renderTriggerTemplate,
+  type Rng,
+} from '@ticketflow/zendesk-simulator';
 import { createGatewayApp } from './app';
 import type { GatewayConfig } from './config';
 import { gatewayConfig, listen } from './testing';
@@ -23,19 +29,6 @@ import { gatewayConfig, listen } from './testing';
 const BODIES = Number(process.env['FUZZ_BODIES'] ?? 2_000);
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20_261_125);
 jest.setTimeout(60_000 + BODIES * 30);
-
-type Rng = () => number;
-/** mulberry32, as the simulator's world generator: the same seed gives the same bodies everywhere. */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Bytes = Buffer<ArrayBufferLike>;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

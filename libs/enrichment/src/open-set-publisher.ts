@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { TopicDefinition, UserOpenTicketsChanged } from '@ticketflow/contracts';
 import type { EventProducer } from '@ticketflow/kafka';
+import { Rounds } from '@ticketflow/persistence';
 import { openTicketsOfUsers } from './store';
 
 /** What a projection transaction changed that may change someone's open set. */
@@ -39,18 +40,18 @@ export async function markOpenSetChanges(manager: EntityManager, changes: OpenSe
  * A round's marks are deleted, and its sets recorded, only after Kafka acknowledged them.
  */
 export class OpenSetPublisher {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
-  private stopped = true;
+  private readonly rounds: Rounds;
 
   constructor(
     private readonly db: DataSource,
     private readonly producer: EventProducer,
     private readonly topic: TopicDefinition,
-    private readonly onError: (error: Error) => void = () => undefined,
-  ) {}
+    onError: (error: Error) => void = () => undefined,
+  ) {
+    this.rounds = new Rounds(() => this.flush(), { idleMs: 50, errorMs: 1_000, onError });
+  }
 
-  /** One round; returns how many sets it published (0 too when another instance holds the lock). */
+  /** One round; returns how many change marks it consumed (0 too when another instance holds the lock). */
   async flush(limit = 1_000): Promise<number> {
     return this.db.transaction(async (manager) => {
       const [{ locked }]: { locked: boolean }[] = await manager.query(
@@ -114,29 +115,17 @@ export class OpenSetPublisher {
         );
       }
       await manager.query(`DELETE FROM open_set_changes WHERE id = ANY($1)`, [markIds]);
-      return changed.length;
+      return markIds.length;
     });
   }
 
-  start(intervalMs = 50) {
-    this.stopped = false;
-    const tick = async () => {
-      this.running = this.flush().catch((error: Error) => {
-        this.onError(error);
-        return -1;
-      });
-      const published = await this.running;
-      if (!this.stopped)
-        this.timer = setTimeout(tick, published > 0 ? 0 : intervalMs * (published < 0 ? 20 : 1));
-    };
-    this.timer = setTimeout(tick, 0);
+  /** Publishes in the background until `stop()`. */
+  start(): void {
+    this.rounds.start();
   }
 
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** Marks not yet published: how far the published sets are behind the read models. */

@@ -105,25 +105,33 @@ export async function runBatchConsumer<S extends z.ZodType>(
     current.on(current.events.CRASH, ({ payload }) => {
       up = false;
       // kafkajs restarts itself after retriable errors; after any other, it has stopped for good.
-      if (payload.restart || stopped) return;
-      options.onRestart?.(payload.error);
-      restartTimer = setTimeout(() => {
-        restartTimer = null;
-        if (!stopped) start().catch((error: Error) => options.onRestart?.(error));
-      }, 1_000);
+      if (!payload.restart && !stopped) restart(payload.error);
     });
     current.on(current.events.GROUP_JOIN, () => {
       up = true;
       // A new generation: partitions may have moved and come back, so no position is known any more.
       positioned.clear();
     });
-    await current.connect();
-    await current.subscribe({ topic: options.topic.name, fromBeginning: true });
-    await current.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => processBatch(current, payload),
-    });
+    try {
+      await current.connect();
+      await current.subscribe({ topic: options.topic.name, fromBeginning: true });
+      await current.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => processBatch(current, payload),
+      });
+    } catch (error) {
+      await current.disconnect().catch(() => undefined);
+      throw error;
+    }
+  };
+  /** A new kafkajs consumer in a second, and again until one runs (the broker may be down meanwhile). */
+  const restart = (error: Error) => {
+    options.onRestart?.(error);
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      if (!stopped) start().catch(restart);
+    }, 1_000);
   };
 
   // Where each partition was last positioned (after a batch or an OffsetGap), within one group generation.

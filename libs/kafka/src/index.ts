@@ -7,3 +7,4 @@ export * from './batch-consumer';
 export * from './dead-letter';
 export * from './failure';
 export * from './recent-headers';
+export * from './redrive';

@@ -6,6 +6,7 @@ import { EventProducer } from './producer';
 import { runEventConsumer, type ConsumedEvent } from './consumer';
 import { OffsetGap, runBatchConsumer } from './batch-consumer';
 import { recentHeaderValues } from './recent-headers';
+import { redriveDeadLetters } from './redrive';
 import { ensureTopics } from './topics';
 
 // Against the real broker the harness started (or KAFKA_BROKERS): the proof that kafkajs 2.2.4 speaks to it.
@@ -274,5 +275,34 @@ describe('kafka lib against a real broker', () => {
     expect(
       await recentHeaderValues(kafka, (await createTestTopic(admin, Topics.userEvents)).name, 'row-id', 5),
     ).toEqual(new Set());
+  });
+
+  it('re-drives dead letters of one reason back to their topic, once', async () => {
+    const topic = await createTestTopic(admin, Topics.userEvents);
+    const letters = ['processing-failed', 'invalid-json', 'processing-failed'].map((reason, i) => ({
+      key: `k${i}`,
+      value: JSON.stringify(upserted(`k${i}`)),
+      headers: {
+        [Headers.dlqReason]: reason,
+        [Headers.dlqOriginalTopic]: topic.name,
+        [Headers.dlqError]: 'database says no',
+        [Headers.eventType]: 'user.upserted',
+      },
+    }));
+    await producer.sendRaw(deadLetterTopicOf(topic.name), letters);
+    const progress: number[] = [];
+    const first = await redriveDeadLetters(kafka, producer, {
+      topic: topic.name,
+      reason: 'processing-failed',
+      onProgress: (p) => progress.push(p.read),
+    });
+    expect(first).toEqual({ read: 3, moved: 2 });
+    expect(progress.at(-1)).toBe(3);
+    const back = await collectMessages(kafka, topic.name, (m) => m.length >= 2);
+    expect(back.map((m) => m.key).sort()).toEqual(['k0', 'k2']);
+    expect(back[0]!.headers[Headers.dlqReason]).toBeUndefined();
+    expect(back[0]!.headers[Headers.eventType]).toBe('user.upserted');
+    // Its group remembers how far it got: nothing is moved twice.
+    expect(await redriveDeadLetters(kafka, producer, { topic: topic.name })).toEqual({ read: 0, moved: 0 });
   });
 });

@@ -7,3 +7,4 @@ import { Outbox1795630000000 } from './migrations/1795630000000-outbox';
 /** Migrations every service with a Kafka projection includes. */
 export const persistenceMigrations = [ConsumerOffsets1795600000000, Outbox1795630000000];
 export * from './fenced-projection';
+export * from './rounds';

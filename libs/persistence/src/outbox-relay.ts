@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
 import type { EventProducer } from '@ticketflow/kafka';
+import { Rounds } from './rounds';
 
 export interface OutboxRelayHooks {
   /** A round failed (Kafka or Postgres away): it is retried, nothing is lost. */
@@ -33,11 +34,8 @@ interface OutboxRow {
  * quarantined with its reason and the rest keeps flowing.
  */
 export class OutboxRelay {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
-  private stopped = false;
-
   private readonly topics: Map<string, TopicDefinition>;
+  private readonly rounds: Rounds;
 
   /** `topics`: the topics rows may name, each validated against its contract before it is sent. */
   constructor(
@@ -47,6 +45,7 @@ export class OutboxRelay {
     private readonly hooks: OutboxRelayHooks = {},
   ) {
     this.topics = new Map(topics.map((topic) => [topic.name, topic]));
+    this.rounds = new Rounds(() => this.flush(), { idleMs: 50, errorMs: 1_000, onError: hooks.onError });
   }
 
   /**
@@ -126,26 +125,13 @@ export class OutboxRelay {
     return row?.age ?? 0;
   }
 
-  start(intervalMs = 50) {
-    this.stopped = false;
-    const tick = async () => {
-      this.running = this.flush().catch((error: Error) => {
-        this.hooks.onError?.(error);
-        return -1;
-      });
-      const published = await this.running;
-      // Back off while Kafka or Postgres is away; drain without pause while there is work.
-      const delay = published > 0 ? 0 : published < 0 ? 1_000 : intervalMs;
-      if (!this.stopped) this.timer = setTimeout(tick, delay);
-    };
-    this.timer = setTimeout(tick, 0);
+  /** Relays in the background until `stop()`. */
+  start(): void {
+    this.rounds.start();
   }
 
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 }
 

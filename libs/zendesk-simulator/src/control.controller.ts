@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpException, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { WORLD } from './api.controller';
+import { FaultControls, deliverySummaries, type WorkloadAction } from './fault-controls';
 import { GroundTruth } from './truth';
 import type { Simulator } from './simulator';
-import type { World } from './world';
+import { WorldError, type World } from './world';
 
 export const SIMULATOR = Symbol('Simulator');
 
@@ -18,12 +19,14 @@ const moment = (at?: string) => {
 @Controller('_simulator')
 export class ControlController {
   private readonly truth: GroundTruth;
+  private readonly controls: FaultControls;
 
   constructor(
     @Inject(WORLD) private readonly world: World,
     @Inject(SIMULATOR) private readonly simulator: Simulator,
   ) {
     this.truth = new GroundTruth(world);
+    this.controls = new FaultControls(world);
   }
 
   @Get('health')
@@ -35,6 +38,12 @@ export class ControlController {
   @Get('requesters')
   requesters() {
     return this.world.directory.requesters.map((u) => ({ id: u.id, email: u.email }));
+  }
+
+  /** Every ticket's truth now (auditors compare whole read models with it). */
+  @Get('truth/tickets')
+  tickets() {
+    return this.truth.allTickets();
   }
 
   @Get('truth/tickets/:id')
@@ -97,6 +106,53 @@ export class ControlController {
   stopScenario() {
     this.simulator.scenario?.stop();
     return { stopped: true, performed: this.simulator.scenario?.performed ?? 0 };
+  }
+
+  /** A requester of the caller's own; `email: null` is a phone, messaging or social user. */
+  @Post('requesters')
+  addRequester(@Body() body: { name?: string; email?: string | null }) {
+    try {
+      return this.controls.addRequester({ name: body.name, email: body.email ?? null });
+    } catch (error) {
+      if (error instanceof WorldError)
+        throw new HttpException({ error: error.code, description: error.description }, error.status);
+      throw error;
+    }
+  }
+
+  /** Creations, solves and reopens applied in the given order, at once: deterministic workloads. */
+  @Post('actions')
+  actions(@Body() body: { actions?: WorkloadAction[] }) {
+    if (!Array.isArray(body.actions))
+      throw new HttpException({ error: 'InvalidValue', description: 'actions must be an array' }, 400);
+    return { results: this.controls.apply(body.actions) };
+  }
+
+  /** Moves the clock forward, so that the incremental export (never the last minute) covers the recent past. */
+  @Post('clock/advance')
+  advanceClock(@Body() body: { ms?: number }) {
+    const ms = Number(body.ms);
+    if (!Number.isInteger(ms) || ms < 0)
+      throw new HttpException({ error: 'InvalidValue', description: 'ms must be a positive integer' }, 400);
+    return { offsetMs: this.controls.advanceClock(ms) };
+  }
+
+  /** A named moment on the truth's timeline (e.g. the end of a workload round). */
+  @Post('marks')
+  mark(@Body() body: { label?: string }) {
+    return this.controls.mark(String(body.label ?? ''));
+  }
+
+  /** Each requester's open-ticket count at every mark. */
+  @Get('truth/timeline')
+  timeline() {
+    return this.controls.timeline();
+  }
+
+  /** Every webhook delivery with its outcome and attempts (status codes), without bodies. */
+  @Get('deliveries/log')
+  deliveryLog() {
+    return deliverySummaries(this.simulator.webhooks?.deliveries ?? []);
   }
 
   @Get('deliveries')

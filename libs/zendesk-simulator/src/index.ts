@@ -10,3 +10,5 @@ export * from './scenario';
 export * from './api-guards';
 export * from './simulator';
 export * from './audits';
+export * from './fault-controls';
+export { mulberry32, type Rng } from './random';

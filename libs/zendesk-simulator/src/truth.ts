@@ -55,7 +55,7 @@ export class GroundTruth {
     for (const id of this.world.ids()) {
       const state = this.world.state(id, at);
       if (!state || !isOpen(state)) continue;
-      const email = this.world.directory.usersById.get(state.seed.requesterId)?.email.toLowerCase();
+      const email = this.world.directory.usersById.get(state.seed.requesterId)?.email?.toLowerCase();
       if (email) (result[email] ??= []).push(id);
     }
     return result;

@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset'), displayName: 'fault-suite', rootDir: __dirname };
