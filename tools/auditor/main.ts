@@ -1,6 +1,6 @@
 // The independent auditor: reads what Ticketflow published (Kafka), stored (Postgres) and what Zendesk's truth is
 // (the simulator), compares, prints one line per check and `N passed, N failed`; exits 1 on any failure.
-//   tsx tools/auditor/main.ts --brokers 127.0.0.1:39092 --database-url postgres://… --simulator http://…
+//   tsx tools/auditor/main.ts --brokers 127.0.0.1:27092 --database-url postgres://… --simulator http://…
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { audit, report } from './checks';

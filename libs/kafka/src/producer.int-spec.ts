@@ -104,4 +104,43 @@ describe('EventProducer when a produce response arrives after the client gave up
     expect(ids).toContain('timeout-3');
     expect(ids.filter((id) => id === 'timeout-3')).toHaveLength(1);
   });
+
+  it('never loses an acknowledged record among concurrent sends while answers come late', async () => {
+    const topic = await createTestTopic(
+      admin,
+      { ...Topics.userEvents, partitions: 1 },
+      `concurrent-${uniqueSuffix()}`,
+    );
+    const producer = new EventProducer(kafka, {
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 100 },
+    });
+    await producer.connect();
+    const acknowledged: string[] = [];
+    const sends: Promise<void>[] = [];
+    // 60 publishes 50 ms apart; for the first 1.5 s the broker's answers are held back past the timeouts.
+    proxy.setDelay(2_500);
+    setTimeout(() => proxy.setDelay(0), 1_500);
+    for (let n = 100; n < 160; n++) {
+      const value = user(n);
+      sends.push(
+        producer.publish(topic, [{ key: 'same-key', value }]).then(
+          () => void acknowledged.push(value.eventId),
+          () => undefined,
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await Promise.all(sends);
+    await producer.disconnect();
+    expect(acknowledged.length).toBeGreaterThan(0);
+    const reader = testKafka('producer-concurrent-reader');
+    const written = new Set(
+      (
+        await collectMessages(reader, topic.name, (m) => m.length >= acknowledged.length, 15_000).catch(
+          () => [],
+        )
+      ).map((m) => JSON.parse(m.value).eventId as string),
+    );
+    expect(acknowledged.filter((id) => !written.has(id))).toEqual([]);
+  });
 });

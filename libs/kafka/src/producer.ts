@@ -1,11 +1,4 @@
-import {
-  Partitioners,
-  type Kafka,
-  type Producer,
-  type ProducerRecord,
-  type RecordMetadata,
-  type RetryOptions,
-} from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer, type RetryOptions } from 'kafkajs';
 import type { z } from 'zod';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
 import { traceHeaders } from './trace-context';
@@ -21,14 +14,19 @@ export interface OutgoingEvent<S extends z.ZodType> {
  * broker-side sequence numbers drop the duplicates that retries would otherwise write.
  * Every value is validated against its topic's contract before it leaves.
  *
- * After a failed or timed-out send the kafkajs producer is replaced (a new producer id): kafkajs rolls its sequence
- * numbers back without bumping the epoch, so if the broker did append the timed-out batch, the next send would
- * reuse its sequence and be acknowledged as a duplicate without being written.
+ * kafkajs rolls its sequence numbers back after a failed or timed-out request without bumping the epoch: if the
+ * broker did append it (a timeout, a leader that died after replicating), the next request reuses its sequence and
+ * is acknowledged as a duplicate without being written. So one kafkajs send is in flight at a time, carrying every
+ * message published meanwhile (group commit), and after a failure the kafkajs producer is replaced (a new
+ * producer id) before anything else is sent: nothing queued behind a failed request can inherit its sequence.
  */
 export class EventProducer {
   private producer: Producer;
   /** The current kafkajs producer's connection, once `connect()` was called. */
   private ready: Promise<void> | null = null;
+  /** Messages waiting for the send in flight to finish. */
+  private queue: Pending[] = [];
+  private draining: Promise<void> | null = null;
 
   constructor(
     private readonly kafka: Kafka,
@@ -60,37 +58,50 @@ export class EventProducer {
     return this.producer.disconnect();
   }
 
-  /** Sends on the current kafkajs producer; after a failure the next send goes through a new one. */
-  private async send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    if (this.ready)
-      await this.ready.catch(() => {
-        this.ready = this.producer.connect();
-        return this.ready;
-      });
-    const producer = this.producer;
-    try {
-      return await producer.send(record);
-    } catch (error) {
-      if (producer === this.producer && this.ready) {
-        this.producer = this.create();
-        this.ready = this.producer.connect();
-        this.ready.catch(() => undefined); // awaited by the next send
-        producer.disconnect().catch(() => undefined);
+  /** Queues messages for the next send; resolves once Kafka acknowledged them all. */
+  private send(topic: string, messages: Message[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ topic, messages, resolve, reject });
+      this.draining ??= this.drain().finally(() => (this.draining = null));
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const batch = takeBatch(this.queue);
+      const producer = this.producer;
+      try {
+        if (this.ready)
+          await this.ready.catch(() => {
+            this.ready = this.producer.connect();
+            return this.ready;
+          });
+        const byTopic = new Map<string, Message[]>();
+        for (const { topic, messages } of batch)
+          byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...messages]);
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+        for (const pending of batch) pending.resolve();
+      } catch (error) {
+        if (this.ready) {
+          this.producer = this.create();
+          this.ready = this.producer.connect();
+          this.ready.catch(() => undefined); // awaited by the next send
+          producer.disconnect().catch(() => undefined);
+        }
+        for (const pending of batch) pending.reject(error as Error);
       }
-      throw error;
     }
   }
 
-  async publish<S extends z.ZodType>(
-    topic: TopicDefinition<S>,
-    events: OutgoingEvent<S>[],
-  ): Promise<RecordMetadata[]> {
-    if (events.length === 0) return [];
+  async publish<S extends z.ZodType>(topic: TopicDefinition<S>, events: OutgoingEvent<S>[]): Promise<void> {
+    if (events.length === 0) return;
     const trace = traceHeaders();
-    return this.send({
-      topic: topic.name,
-      acks: -1,
-      messages: events.map((event) => {
+    return this.send(
+      topic.name,
+      events.map((event) => {
         const type = (event.value as { type?: unknown }).type;
         return {
           key: event.key,
@@ -103,7 +114,7 @@ export class EventProducer {
           },
         };
       }),
-    });
+    );
   }
 
   /** Raw send for dead letters and tools that forward bytes unchanged. */
@@ -114,7 +125,27 @@ export class EventProducer {
       value: Buffer | string | null;
       headers: Record<string, string | Buffer>;
     }[],
-  ) {
-    return this.send({ topic, acks: -1, messages });
+  ): Promise<void> {
+    return this.send(topic, messages);
   }
+}
+
+interface Pending {
+  topic: string;
+  messages: Message[];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** What one send carries: queued publishes in order, up to about 512 KiB (a broker takes 1 MiB per batch). */
+function takeBatch(queue: Pending[]): Pending[] {
+  let bytes = 0;
+  let count = 0;
+  for (const pending of queue) {
+    const size = pending.messages.reduce((n, m) => n + (m.value?.length ?? 0) + 64, 0);
+    if (count > 0 && bytes + size > 512 * 1024) break;
+    bytes += size;
+    count++;
+  }
+  return queue.splice(0, count);
 }
