@@ -15,7 +15,7 @@ export function isTransientFailure(error: unknown): boolean {
   if (/^[0-9A-Z]{5}$/.test(code) && TRANSIENT_SQLSTATE_CLASSES.has(code.slice(0, 2))) return true;
   // node-postgres reports a dropped or refused connection without a code.
   if (
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|connection provided by a query runner was already released/i.test(
       e.message,
     )
   )

@@ -8,3 +8,4 @@ export * from './dead-letter';
 export * from './failure';
 export * from './recent-headers';
 export * from './redrive';
+export * from './deadline';

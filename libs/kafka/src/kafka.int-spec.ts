@@ -7,6 +7,7 @@ import { runEventConsumer, type ConsumedEvent } from './consumer';
 import { OffsetGap, runBatchConsumer } from './batch-consumer';
 import { recentHeaderValues } from './recent-headers';
 import { redriveDeadLetters } from './redrive';
+import { withDeadline } from './deadline';
 import { ensureTopics } from './topics';
 
 // Against the real broker the harness started (or KAFKA_BROKERS): the proof that kafkajs 2.2.4 speaks to it.
@@ -304,5 +305,17 @@ describe('kafka lib against a real broker', () => {
     expect(back[0]!.headers[Headers.eventType]).toBe('user.upserted');
     // Its group remembers how far it got: nothing is moved twice.
     expect(await redriveDeadLetters(kafka, producer, { topic: topic.name })).toEqual({ read: 0, moved: 0 });
+  });
+
+  it('sends one after another without stalling: a send queued right as the previous one finishes is sent', async () => {
+    const topic = await createTestTopic(admin, Topics.userEvents);
+    const send = (i: number) =>
+      producer.sendRaw(topic.name, [{ key: `k${i}`, value: JSON.stringify(upserted(`k${i}`)), headers: {} }]);
+    // Each send starts in the very microtask its predecessor's acknowledgement resolves in.
+    let chain = send(0);
+    for (let i = 1; i < 20; i++) chain = chain.then(() => send(i));
+    await withDeadline(chain, 20_000, 'twenty chained sends');
+    const messages = await collectMessages(kafka, topic.name, (m) => m.length >= 20);
+    expect(messages).toHaveLength(20);
   });
 });

@@ -1,6 +1,7 @@
 import { Partitioners, type Kafka, type Message, type Producer, type RetryOptions } from 'kafkajs';
 import type { z } from 'zod';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
+import { withDeadline } from './deadline';
 import { traceHeaders } from './trace-context';
 
 export interface OutgoingEvent<S extends z.ZodType> {
@@ -26,11 +27,16 @@ export class EventProducer {
   private ready: Promise<void> | null = null;
   /** Messages waiting for the send in flight to finish. */
   private queue: Pending[] = [];
-  private draining: Promise<void> | null = null;
+  private draining = false;
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly options: { transactionalId?: string; retry?: RetryOptions } = {},
+    private readonly options: {
+      transactionalId?: string;
+      retry?: RetryOptions;
+      /** Longest wait for a connection or an acknowledgement before the send fails (and the producer is replaced). */
+      sendTimeoutMs?: number;
+    } = {},
   ) {
     this.producer = this.create();
   }
@@ -62,27 +68,38 @@ export class EventProducer {
   private send(topic: string, messages: Message[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ topic, messages, resolve, reject });
-      this.draining ??= this.drain().finally(() => (this.draining = null));
+      if (!this.draining) void this.drain();
     });
   }
 
+  /** Sends until the queue is empty; `draining` turns false in the same turn as the last emptiness check. */
   private async drain(): Promise<void> {
+    this.draining = true;
     while (this.queue.length) {
       const batch = takeBatch(this.queue);
       const producer = this.producer;
       try {
+        const timeout = this.options.sendTimeoutMs ?? 30_000;
         if (this.ready)
-          await this.ready.catch(() => {
-            this.ready = this.producer.connect();
-            return this.ready;
-          });
+          await withDeadline(
+            this.ready.catch(() => {
+              this.ready = this.producer.connect();
+              return this.ready;
+            }),
+            timeout,
+            'connecting to Kafka',
+          );
         const byTopic = new Map<string, Message[]>();
         for (const { topic, messages } of batch)
           byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...messages]);
-        await producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        });
+        await withDeadline(
+          producer.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          }),
+          timeout,
+          'sending to Kafka',
+        );
         for (const pending of batch) pending.resolve();
       } catch (error) {
         if (this.ready) {
@@ -94,6 +111,7 @@ export class EventProducer {
         for (const pending of batch) pending.reject(error as Error);
       }
     }
+    this.draining = false;
   }
 
   async publish<S extends z.ZodType>(topic: TopicDefinition<S>, events: OutgoingEvent<S>[]): Promise<void> {

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
-import type { EventProducer } from '@ticketflow/kafka';
+import { withDeadline, type EventProducer } from '@ticketflow/kafka';
 import { Rounds } from './rounds';
 
 export interface OutboxRelayHooks {
@@ -53,6 +53,26 @@ export class OutboxRelay {
    * quarantined): 0 when none is pending or another relay holds the lock.
    */
   async flush(limit = 500): Promise<number> {
+    const started = Date.now();
+    const watchdog = setInterval(
+      () =>
+        this.hooks.onError?.(
+          new Error(`relay round at "${this.step}" for ${Math.round((Date.now() - started) / 1000)} s`),
+        ),
+      20_000,
+    );
+    try {
+      return await this.round(limit);
+    } finally {
+      clearInterval(watchdog);
+    }
+  }
+
+  /** Where the round in progress is, for the watchdog's message. */
+  private step = 'idle';
+
+  private async round(limit: number): Promise<number> {
+    this.step = 'begin';
     return this.db.transaction(async (manager) => {
       const [{ locked }]: { locked: boolean }[] = await manager.query(
         `SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox_relay')) AS locked`,
@@ -66,6 +86,7 @@ export class OutboxRelay {
       if (rows.length === 0) return 0;
       const handled = rows.length;
       if (this.hooks.published && rows.some((r) => r.attempted)) {
+        this.step = 'reading what a dead round sent';
         const alreadySent = await this.alreadySent(rows, limit);
         await manager.query(`DELETE FROM outbox WHERE id = ANY($1)`, [[...alreadySent]]);
         rows = rows.filter((r) => !alreadySent.has(r.id));
@@ -82,12 +103,14 @@ export class OutboxRelay {
         }
       }
       // Committed before the send, outside this transaction: if this round dies, the next one knows to check.
+      this.step = 'marking rows attempted';
       await this.db.query(`UPDATE outbox SET attempted_at = now() WHERE id = ANY($1)`, [
         sendable.map((s) => s.row.id),
       ]);
       const byTopic = new Map<string, typeof sendable>();
       for (const item of sendable)
         byTopic.set(item.row.topic, [...(byTopic.get(item.row.topic) ?? []), item]);
+      this.step = 'sending';
       for (const [name, group] of byTopic) {
         await this.producer.sendRaw(
           name,
@@ -102,7 +125,9 @@ export class OutboxRelay {
           })),
         );
       }
+      this.step = 'deleting sent rows';
       await manager.query(`DELETE FROM outbox WHERE id = ANY($1)`, [sendable.map((s) => s.row.id)]);
+      this.step = 'committing';
       return handled;
     });
   }
@@ -111,7 +136,12 @@ export class OutboxRelay {
   private async alreadySent(rows: OutboxRow[], limit: number): Promise<Set<string>> {
     const found = new Set<string>();
     for (const topic of new Set(rows.filter((r) => r.attempted).map((r) => r.topic))) {
-      const ids = await this.hooks.published!(topic, limit);
+      // Bounded: the round holds the relay lock, which no other instance can take meanwhile.
+      const ids = await withDeadline(
+        this.hooks.published!(topic, limit),
+        60_000,
+        `reading the tail of ${topic}`,
+      );
       for (const row of rows) if (row.attempted && row.topic === topic && ids.has(row.id)) found.add(row.id);
     }
     return found;
