@@ -227,4 +227,33 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
     expect(received).toMatch(/^event: ticket$/m);
     console.log(`SSE: status change delivered ${arrived - changedAt} ms after the change in Zendesk`);
   });
+
+  it('finds by reconciliation a permanent delete whose webhook Zendesk dropped, and keeps no content of it', async () => {
+    const { runtime } = enrichment;
+    sim.webhooks!.faults = { ...NO_DELIVERY_FAULTS };
+    const requester = sim.world.directory.requesters[1]!;
+    const { ticketId } = sim.world.createTicket({ requesterId: requester.id });
+    sim.world.softDelete(ticketId);
+    await sim.webhooks!.flush();
+    await caughtUp();
+    const row = async () =>
+      (
+        await runtime.db.query(`SELECT deleted, subject FROM tickets WHERE ticket_id = $1`, [
+          String(ticketId),
+        ])
+      )[0] as { deleted: string | null; subject: string | null };
+    expect((await row()).deleted).toBe('soft');
+
+    sim.webhooks!.faults = { ...NO_DELIVERY_FAULTS, dropRate: 1 };
+    sim.world.permanentlyDelete(ticketId);
+    await sim.webhooks!.flush();
+    sim.webhooks!.faults = { ...NO_DELIVERY_FAULTS };
+    await caughtUp();
+    expect((await row()).deleted).toBe('soft');
+
+    clockOffset += 120_000;
+    await runtime.reconcile();
+    await caughtUp();
+    expect(await row()).toEqual({ deleted: 'permanent', subject: null });
+  });
 });

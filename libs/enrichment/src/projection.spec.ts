@@ -225,4 +225,23 @@ describe('transition order', () => {
     expect(at('archived')).toMatchObject({ status: 'archived', open: false });
     expect(at('scrubbed').open).toBe(false);
   });
+
+  it('takes a permanent delete whatever its time, keeps the row order and no content', () => {
+    const row = projectTicketEvent(null, created).row!;
+    const purge = {
+      ...created,
+      type: 'ticket.permanently_deleted',
+      eventId: 'e-purge',
+      source: 'reconciliation',
+      occurredAt: '2026-11-25T09:00:00Z',
+      ticket: { id: '42', status: 'deleted', statusCategory: null, updatedAt: '2026-11-25T09:00:00Z' },
+    } as TicketEvent;
+    const purged = projectTicketEvent(row, purge).row!;
+    expect(purged).toMatchObject({
+      deleted: 'permanent',
+      open: false,
+      subject: null,
+      orderKey: row.orderKey,
+    });
+  });
 });

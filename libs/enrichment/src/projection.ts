@@ -75,7 +75,8 @@ export const normaliseEmail = (email: string) => email.trim().toLowerCase();
  */
 export function projectTicketEvent(current: TicketRow | null, event: TicketEvent): Projected {
   const order = orderOf(event);
-  const newer = current === null || order >= current.orderKey;
+  // A purge is final whatever its time says: Zendesk cannot bring a permanently deleted ticket back.
+  const newer = current === null || order >= current.orderKey || event.type === 'ticket.permanently_deleted';
   const snapshot = event.ticket;
   const requester =
     snapshot.requesterEmail && snapshot.requesterId
@@ -104,7 +105,8 @@ export function projectTicketEvent(current: TicketRow | null, event: TicketEvent
     row: {
       ticketId: event.ticketId,
       requesterId: snapshot.requesterId ?? current?.requesterId ?? null,
-      subject: snapshot.subject ?? current?.subject ?? null,
+      // A purged ticket keeps no content here either.
+      subject: deleted === 'permanent' ? null : (snapshot.subject ?? current?.subject ?? null),
       status,
       statusCategory,
       customStatusId: carried(snapshot.customStatusId, current?.customStatusId ?? null),
@@ -121,7 +123,8 @@ export function projectTicketEvent(current: TicketRow | null, event: TicketEvent
           : null,
       open: deleted === null && statusCategory !== null && OPEN_STATUS_CATEGORIES.has(statusCategory),
       deleted,
-      orderKey: carriesStatus ? order : current!.orderKey,
+      // A late purge keeps the row's order, so the store's newer-only update still takes it.
+      orderKey: !carriesStatus || (current && current.orderKey > order) ? current!.orderKey : order,
       lastEventId: event.eventId,
     },
     transitions,

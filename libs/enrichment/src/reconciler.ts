@@ -24,6 +24,12 @@ export interface PassProgress {
   items: number;
 }
 
+interface DeletedTicketsPage {
+  deleted_tickets: { id: number }[];
+  meta: { has_more: boolean };
+  links: { next: string | null };
+}
+
 export interface PassResult {
   tickets: number;
   statusChanges: number;
@@ -176,8 +182,54 @@ export class Reconciler {
       );
       tickets += events.length;
     }
+    tickets += await this.reconcilePurges(topic, passId);
     await this.saveState(null, auditStart);
     return { tickets, statusChanges, pages };
+  }
+
+  /**
+   * The export shows soft and permanent deletes alike (status `deleted`), and a dropped `permanently_deleted`
+   * webhook would leave a purged ticket here for good: a ticket held as soft-deleted that Zendesk lists neither
+   * among its deleted tickets nor among live ones was permanently deleted.
+   */
+  private async reconcilePurges(topic: typeof Topics.ticketEvents, passId: string): Promise<number> {
+    const held: { ticket_id: string }[] = await this.db.query(
+      `SELECT ticket_id FROM tickets WHERE deleted = 'soft'`,
+    );
+    if (held.length === 0) return 0;
+    const restorable = new Set<string>();
+    let next: string | null = '/api/v2/deleted_tickets.json?page[size]=100';
+    while (next) {
+      const page: DeletedTicketsPage = await this.zendesk.get<DeletedTicketsPage>(next);
+      for (const ticket of page.deleted_tickets) restorable.add(String(ticket.id));
+      next = page.meta.has_more ? page.links.next : null;
+    }
+    const candidates = held.map((r) => r.ticket_id).filter((id) => !restorable.has(id));
+    const purged: string[] = [];
+    for (let i = 0; i < candidates.length; i += 100) {
+      const ids = candidates.slice(i, i + 100);
+      const { tickets: live } = await this.zendesk.get<{ tickets: RestTicket[] }>(
+        `/api/v2/tickets/show_many.json?ids=${ids.join(',')}`,
+      );
+      const alive = new Set(live.map((t) => String(t.id)));
+      purged.push(...ids.filter((id) => !alive.has(id)));
+    }
+    const now = new Date().toISOString();
+    const events: TicketEvent[] = purged.map((id) => ({
+      schemaVersion: 1,
+      type: 'ticket.permanently_deleted',
+      eventId: `reconcile:${passId}:${id}:purged`,
+      source: 'reconciliation',
+      occurredAt: now,
+      ticketId: id,
+      sequenceId: null,
+      ticket: { id, status: 'deleted', statusCategory: null, updatedAt: now },
+    }));
+    await this.producer.publish(
+      topic,
+      events.map((value) => ({ key: value.ticketId, value })),
+    );
+    return events.length;
   }
 
   private async saveState(cursor: string | null, auditStartTime: number | null) {

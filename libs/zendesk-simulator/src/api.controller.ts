@@ -164,12 +164,13 @@ export class ZendeskApiController {
     };
   }
 
-  /** One page of visible (not deleted) tickets by id after `page[after]`, rendered; cursors are ticket ids. */
+  /** One page of visible (by default: not deleted) tickets by id after `page[after]`, rendered; cursors are ids. */
   private cursorPage<T>(
     query: Query,
     pageSize: number,
     descending: boolean,
     render: (state: TicketState, host: string) => T,
+    visible: (state: TicketState) => boolean = (state) => !state.deleted,
   ) {
     const after = query['page[after]'] ? decodeCursor<number>(query['page[after]']) : null;
     const ids: number[] = [];
@@ -177,7 +178,7 @@ export class ZendeskApiController {
     let hasMore = false;
     for (const id of this.orderedIds(descending, after)) {
       const state = this.world.state(id);
-      if (!state || state.deleted) continue;
+      if (!state || !visible(state)) continue;
       if (items.length === pageSize) {
         hasMore = true;
         break;
@@ -190,6 +191,37 @@ export class ZendeskApiController {
       hasMore,
       afterCursor: ids.length ? encodeCursor(ids[ids.length - 1]) : null,
       beforeCursor: ids.length ? encodeCursor(ids[0]) : null,
+    };
+  }
+
+  /** Soft-deleted tickets (restorable): a permanently deleted one is in neither this list nor show_many. */
+  @Get('deleted_tickets')
+  listDeletedTickets(@Query() query: Query) {
+    const pageSize = intParam(query['page[size]'], 'page[size]', 100, 100);
+    const agent = this.world.directory.agents[0]!;
+    const page = this.cursorPage(
+      query,
+      pageSize,
+      false,
+      (state) => ({
+        id: state.seed.id,
+        subject: state.seed.subject,
+        actor: { id: agent.id, name: agent.name },
+        deleted_at: new Date(state.updatedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        previous_state: state.statusBeforeDelete,
+      }),
+      (state) => state.deleted === 'soft',
+    );
+    return {
+      deleted_tickets: page.items,
+      meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: page.beforeCursor },
+      links: {
+        next:
+          page.afterCursor && page.hasMore
+            ? this.url('deleted_tickets.json', { 'page[size]': pageSize, 'page[after]': page.afterCursor })
+            : null,
+        prev: null,
+      },
     };
   }
 
