@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { UserAlertEvent, UserOpenTicketCount, UserOpenTicketsChanged } from '@ticketflow/contracts';
 import type { DecodedMessage, PartitionBatch } from '@ticketflow/kafka';
-import { applyFenced, enqueueOutbox, loadConsumerOffsets } from '@ticketflow/persistence';
+import { applyFenced, enqueueOutbox } from '@ticketflow/persistence';
 import { decide, type UserAlertState } from './threshold';
 
 export interface AlertingTopics {
@@ -24,8 +24,6 @@ export class AlertingProcessor {
     readonly threshold: number,
     private readonly topics: AlertingTopics,
   ) {}
-
-  storedOffsets = (topic: string) => loadConsumerOffsets(this.db.manager, this.groupId, topic);
 
   async applyBatch(batch: PartitionBatch<UserOpenTicketsChanged>): Promise<UserAlertEvent[]> {
     const alerts = await applyFenced(this.db, this.groupId, batch, (manager, messages) =>

@@ -67,7 +67,7 @@ export class OpenSetPublisher {
       const reached = await usersReachedBy(manager, markIds);
       const userIds = [...reached.keys()];
       const current = new Map(
-        (await openTicketsOfUsers(manager, { userIds })).map((s) => [s.userId, s.openTicketIds]),
+        (await openTicketsOfUsers(manager, userIds)).map((s) => [s.userId, s.openTicketIds]),
       );
       const published = new Map(
         (

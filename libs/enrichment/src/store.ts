@@ -115,10 +115,10 @@ export interface OpenTicketsSummary {
   openTicketIds: string[];
 }
 
-/** Current open tickets of the company users these requesters (or emails) belong to. */
+/** Current open tickets of these company users (users that do not exist are left out). */
 export async function openTicketsOfUsers(
   manager: EntityManager,
-  by: { requesterIds?: string[]; userIds?: string[] },
+  userIds: string[],
 ): Promise<OpenTicketsSummary[]> {
   const rows: { user_id: string; open_ids: string[] | null }[] = await manager.query(
     `SELECT u.user_id,
@@ -126,10 +126,9 @@ export async function openTicketsOfUsers(
        FROM company_users u
        LEFT JOIN zendesk_requesters r ON r.email_normalized = u.email_normalized
        LEFT JOIN tickets t ON t.requester_id = r.requester_id
-      WHERE u.user_id = ANY($2)
-         OR u.email_normalized IN (SELECT email_normalized FROM zendesk_requesters WHERE requester_id = ANY($1))
+      WHERE u.user_id = ANY($1)
       GROUP BY u.user_id`,
-    [by.requesterIds ?? [], by.userIds ?? []],
+    [userIds],
   );
   return rows.map((r) => ({ userId: r.user_id, openTicketIds: r.open_ids ?? [] }));
 }

@@ -79,14 +79,7 @@ export class ZendeskApiController {
         tickets: page.items,
         meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: page.beforeCursor },
         links: {
-          next:
-            page.afterCursor && page.hasMore
-              ? this.url('tickets.json', {
-                  'page[size]': pageSize,
-                  'page[after]': page.afterCursor,
-                  ...(descending ? { sort: '-id' } : {}),
-                })
-              : null,
+          next: this.nextPage('tickets.json', page, pageSize, descending ? { sort: '-id' } : {}),
           prev: null,
         },
       };
@@ -155,13 +148,22 @@ export class ZendeskApiController {
       ticket_metrics: page.items,
       meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: null },
       links: {
-        next:
-          page.afterCursor && page.hasMore
-            ? this.url('ticket_metrics.json', { 'page[size]': pageSize, 'page[after]': page.afterCursor })
-            : null,
+        next: this.nextPage('ticket_metrics.json', page, pageSize),
         prev: null,
       },
     };
+  }
+
+  /** The `links.next` of a cursor page: the same query after its last item, or null on the last page. */
+  private nextPage(
+    path: string,
+    page: { afterCursor: string | null; hasMore: boolean },
+    pageSize: number,
+    extra: Record<string, string> = {},
+  ) {
+    return page.afterCursor && page.hasMore
+      ? this.url(path, { 'page[size]': pageSize, 'page[after]': page.afterCursor, ...extra })
+      : null;
   }
 
   /** One page of visible (by default: not deleted) tickets by id after `page[after]`, rendered; cursors are ids. */
@@ -216,10 +218,7 @@ export class ZendeskApiController {
       deleted_tickets: page.items,
       meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: page.beforeCursor },
       links: {
-        next:
-          page.afterCursor && page.hasMore
-            ? this.url('deleted_tickets.json', { 'page[size]': pageSize, 'page[after]': page.afterCursor })
-            : null,
+        next: this.nextPage('deleted_tickets.json', page, pageSize),
         prev: null,
       },
     };
