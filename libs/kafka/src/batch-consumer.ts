@@ -146,6 +146,23 @@ export async function runBatchConsumer<S extends z.ZodType>(
   const deadLetter = (message: KafkaMessage, partition: number, reason: DeadLetterReason, error: string) =>
     sendToDeadLetter(deadLetterContext, message, partition, reason, error);
 
+  /**
+   * Errors of the group, not of the handler (a rebalance, a new generation, a broker away): thrown back to kafkajs,
+   * never taken for a poison message.
+   */
+  const fromKafka = new WeakSet<object>();
+  const beat = async (heartbeat: EachBatchPayload['heartbeat']) => {
+    try {
+      await heartbeat();
+    } catch (error) {
+      if (error instanceof Object) fromKafka.add(error);
+      throw error;
+    }
+  };
+  /** Only a failure of the handler itself that is not transient may dead-letter a message. */
+  const isDeterministic = (error: unknown, isRunning: () => boolean) =>
+    !(error instanceof OffsetGap) && !fromKafka.has(error as object) && isRunning() && !isTransientFailure(error);
+
   /** Runs `apply` until it succeeds: availability failures forever (heartbeating), others `retry.attempts` times. */
   const untilApplied = async (
     apply: () => Promise<void>,
@@ -162,7 +179,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
         else if (++failures >= retry.attempts) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * delay));
         delay = Math.min(delay * 2, retry.maxDelayMs);
-        await heartbeat();
+        await beat(heartbeat);
       }
     }
   };
@@ -218,7 +235,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
         positioned.set(batch.partition, error.expected);
         return;
       }
-      if (!isRunning() || isTransientFailure(error)) {
+      if (!isDeterministic(error, isRunning)) {
         span.end();
         throw error;
       }
@@ -235,7 +252,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
         try {
           await untilApplied(() => options.handleBatch(single), payload);
         } catch (error) {
-          if (error instanceof OffsetGap || !isRunning() || isTransientFailure(error)) {
+          if (!isDeterministic(error, isRunning)) {
             span.end();
             throw error;
           }
@@ -244,7 +261,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
           await untilApplied(() => options.handleBatch({ ...single, messages: [] }), payload);
         }
         from = single.nextOffset;
-        await heartbeat();
+        await beat(heartbeat);
       }
       if (BigInt(from) < BigInt(nextOffset))
         await untilApplied(

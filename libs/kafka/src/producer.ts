@@ -1,4 +1,12 @@
-import { Partitioners, type Kafka, type Message, type Producer, type RetryOptions } from 'kafkajs';
+import {
+  Partitioners,
+  type Admin,
+  type Kafka,
+  type Message,
+  type PartitionMetadata,
+  type Producer,
+  type RetryOptions,
+} from 'kafkajs';
 import type { z } from 'zod';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
 import { withDeadline } from './deadline';
@@ -17,9 +25,13 @@ export interface OutgoingEvent<S extends z.ZodType> {
  *
  * kafkajs rolls its sequence numbers back after a failed or timed-out request without bumping the epoch: if the
  * broker did append it (a timeout, a leader that died after replicating), the next request reuses its sequence and
- * is acknowledged as a duplicate without being written. So one kafkajs send is in flight at a time, carrying every
- * message published meanwhile (group commit), and after a failure the kafkajs producer is replaced (a new
+ * is acknowledged as a duplicate without being written. So one round of sends is in flight at a time, carrying
+ * every message published meanwhile (group commit), and after a failure the kafkajs producer is replaced (a new
  * producer id) before anything else is sent: nothing queued behind a failed request can inherit its sequence.
+ *
+ * A round is one kafkajs send per partition (the partition chosen here, as kafkajs would). kafkajs retries a
+ * multi-partition send per broker and skips every broker that already answered, even when a failed partition moved
+ * to it meanwhile: the send resolves and those records were never written (tulios/kafkajs#1303, #1798).
  */
 export class EventProducer {
   private producer: Producer;
@@ -28,6 +40,11 @@ export class EventProducer {
   /** Messages waiting for the send in flight to finish. */
   private queue: Pending[] = [];
   private draining = false;
+  /** Partition counts by topic, for choosing partitions (a topic's count is read once). */
+  private admin: Admin;
+  private adminReady: Promise<void> | null = null;
+  private readonly partitionCounts = new Map<string, Promise<number>>();
+  private readonly partitioner = Partitioners.DefaultPartitioner();
 
   constructor(
     private readonly kafka: Kafka,
@@ -39,6 +56,7 @@ export class EventProducer {
     } = {},
   ) {
     this.producer = this.create();
+    this.admin = kafka.admin();
   }
 
   private create(): Producer {
@@ -59,9 +77,11 @@ export class EventProducer {
     return this.ready;
   }
 
-  disconnect(): Promise<void> {
+  async disconnect(): Promise<void> {
     this.ready = null;
-    return this.producer.disconnect();
+    const admin = this.adminReady;
+    this.adminReady = null;
+    await Promise.all([this.producer.disconnect(), admin?.then(() => this.admin.disconnect(), () => undefined)]);
   }
 
   /** Queues messages for the next send; resolves once Kafka acknowledged them all. */
@@ -72,14 +92,19 @@ export class EventProducer {
     });
   }
 
-  /** Sends until the queue is empty; `draining` turns false in the same turn as the last emptiness check. */
+  /**
+   * Sends until the queue is empty; `draining` turns false in the same turn as the last emptiness check. A publish
+   * resolves once every partition it wrote to acknowledged, and fails if one did not.
+   */
   private async drain(): Promise<void> {
     this.draining = true;
     while (this.queue.length) {
       const batch = takeBatch(this.queue);
       const producer = this.producer;
+      const timeout = this.options.sendTimeoutMs ?? 30_000;
+      let failure: Error | null = null;
+      const failed = new Set<Pending>();
       try {
-        const timeout = this.options.sendTimeoutMs ?? 30_000;
         if (this.ready)
           await withDeadline(
             this.ready.catch(() => {
@@ -89,29 +114,81 @@ export class EventProducer {
             timeout,
             'connecting to Kafka',
           );
-        const byTopic = new Map<string, Message[]>();
-        for (const { topic, messages } of batch)
-          byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...messages]);
-        await withDeadline(
-          producer.sendBatch({
-            acks: -1,
-            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-          }),
-          timeout,
-          'sending to Kafka',
+        const sends = await withDeadline(this.byPartition(batch), timeout, 'reading partition counts');
+        const results = await Promise.allSettled(
+          sends.map(({ topic, messages }) =>
+            withDeadline(producer.send({ topic, acks: -1, messages }), timeout, 'sending to Kafka'),
+          ),
         );
-        for (const pending of batch) pending.resolve();
+        results.forEach((result, i) => {
+          if (result.status === 'fulfilled') return;
+          failure ??= result.reason as Error;
+          for (const pending of sends[i]!.from) failed.add(pending);
+        });
       } catch (error) {
-        if (this.ready) {
-          this.producer = this.create();
-          this.ready = this.producer.connect();
-          this.ready.catch(() => undefined); // awaited by the next send
-          producer.disconnect().catch(() => undefined);
-        }
-        for (const pending of batch) pending.reject(error as Error);
+        failure = error as Error;
+        for (const pending of batch) failed.add(pending);
+      }
+      if (failure && this.ready) {
+        this.producer = this.create();
+        this.ready = this.producer.connect();
+        this.ready.catch(() => undefined); // awaited by the next send
+        producer.disconnect().catch(() => undefined);
+      }
+      for (const pending of batch) {
+        if (failed.has(pending)) pending.reject(failure!);
+        else pending.resolve();
       }
     }
     this.draining = false;
+  }
+
+  /** The batch as one send per topic partition, messages in publish order, each knowing which publishes it carries. */
+  private async byPartition(batch: Pending[]) {
+    const sends = new Map<string, { topic: string; messages: Message[]; from: Set<Pending> }>();
+    for (const pending of batch) {
+      const partitionMetadata = await this.partitionsOf(pending.topic);
+      for (const message of pending.messages) {
+        const partition = this.partitioner({ topic: pending.topic, partitionMetadata, message });
+        const key = `${partition}:${pending.topic}`;
+        const send = sends.get(key) ?? { topic: pending.topic, messages: [], from: new Set() };
+        sends.set(key, send);
+        send.messages.push({ ...message, partition });
+        send.from.add(pending);
+      }
+    }
+    return [...sends.values()];
+  }
+
+  /** What the partitioner needs: one entry per partition (keys hash over all of them, as in the Java client). */
+  private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
+    let count = this.partitionCounts.get(topic);
+    if (!count) {
+      this.adminReady ??= this.admin.connect();
+      const ready = this.adminReady;
+      const admin = this.admin;
+      count = ready
+        .then(() => admin.fetchTopicMetadata({ topics: [topic] }))
+        .then(({ topics }) => topics[0]?.partitions.length ?? 0);
+      this.partitionCounts.set(topic, count);
+      // Not cached when it failed, and asked again by a new admin client (kafkajs may keep a half-open one).
+      count.catch(() => {
+        if (this.partitionCounts.get(topic) === count) this.partitionCounts.delete(topic);
+        if (this.admin !== admin) return;
+        this.admin = this.kafka.admin();
+        this.adminReady = null;
+        void ready.then(() => admin.disconnect()).catch(() => undefined);
+      });
+    }
+    const n = await count;
+    if (n === 0) throw new Error(`topic ${topic} has no partitions`);
+    return Array.from({ length: n }, (_, partitionId) => ({
+      partitionErrorCode: 0,
+      partitionId,
+      leader: 0,
+      replicas: [],
+      isr: [],
+    }));
   }
 
   async publish<S extends z.ZodType>(topic: TopicDefinition<S>, events: OutgoingEvent<S>[]): Promise<void> {
