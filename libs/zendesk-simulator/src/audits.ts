@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
+import type { TicketChange } from './model';
 import type { World } from './world';
 
 /** Zendesk audit ids are integers; the simulator derives one per action (sequence) so webhooks and exports agree. */
 export function auditIdOf(sequenceId: string): number {
   return parseInt(createHash('sha1').update(sequenceId).digest('hex').slice(0, 12), 16);
+}
+
+/** The user who made an action (its audit's `updater_id`); -1, Zendesk's system user, when none is recorded. */
+export function updaterOf(changes: readonly TicketChange[], sequenceId: string): number {
+  return changes.find((c) => c.sequenceId === sequenceId)?.actorId ?? -1;
 }
 
 export interface TicketEventExportItem {
@@ -39,7 +45,7 @@ export function statusAudits(world: World, fromMs: number, untilMs: number): Tic
     for (const transition of state.history) {
       if (transition.at < fromMs) continue;
       const auditId = auditIdOf(transition.sequenceId);
-      const actor = ticket.changes.find((c) => c.sequenceId === transition.sequenceId)?.actorId ?? -1;
+      const actor = updaterOf(ticket.changes, transition.sequenceId);
       items.push({
         at: transition.at,
         id: auditId,

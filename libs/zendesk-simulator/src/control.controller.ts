@@ -66,12 +66,19 @@ export class ControlController {
     };
   }
 
+  /** Definition v1 statistics of one window; `windowSeconds` (default 3600) lets tests use short windows. */
   @Get('truth/stats/hourly')
-  hourly(@Query('hour') hour: string) {
-    const start = moment(hour);
-    if (!Number.isFinite(start) || start % 3_600_000 !== 0)
-      throw new HttpException({ error: 'InvalidValue', description: 'hour must be a whole UTC hour' }, 400);
-    return this.truth.hourlyStats(start);
+  hourly(@Query('windowStart') windowStart: string, @Query('windowSeconds') windowSeconds = '3600') {
+    const start = moment(windowStart);
+    const length = Number(windowSeconds);
+    if (!Number.isInteger(length) || length <= 0 || length > 86_400)
+      throw new HttpException({ error: 'InvalidValue', description: 'windowSeconds: 1 to 86400' }, 400);
+    if (!Number.isFinite(start) || start % (length * 1000) !== 0)
+      throw new HttpException(
+        { error: 'InvalidValue', description: 'windowStart must be a UTC time divisible by the window length' },
+        400,
+      );
+    return this.truth.hourlyStats(start, length);
   }
 
   @Get('faults')

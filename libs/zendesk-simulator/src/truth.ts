@@ -1,4 +1,5 @@
-import { statusCategoryOf } from '@ticketflow/contracts';
+import { MIN_SOLVES_FOR_FASTEST, statusCategoryOf, type HourlyStatsResult } from '@ticketflow/contracts';
+import { updaterOf } from './audits';
 import { isOpen, type StatusTransition } from './model';
 import type { World } from './world';
 
@@ -13,17 +14,6 @@ export interface TicketTruth {
   deleted: 'soft' | 'permanent' | null;
   updatedAt: string;
   history: { at: string; from: string | null; to: string }[];
-}
-
-export interface HourlyStatsTruth {
-  hourStart: string;
-  solvedCount: number;
-  /** Minutes from creation to the solve, over tickets solved in the hour (full resolution, calendar). */
-  averageResolutionMinutes: number | null;
-  medianResolutionMinutes: number | null;
-  solvedByAgent: Record<string, number>;
-  /** The agent with most solves in the hour; ties go to the lower id. */
-  mostEfficientAgentId: number | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -71,42 +61,77 @@ export class GroundTruth {
     return out;
   }
 
-  /** Statistics of the solves that happened in [hourStart, hourStart + 1 h). */
-  hourlyStats(hourStartMs: number): HourlyStatsTruth {
-    const end = hourStartMs + 3_600_000;
+  /**
+   * Statistics of the window [windowStartMs, + windowSeconds), definition version 1, computed the plain way from
+   * the world (an independent reference for the collector): whole seconds as the API prints them, a solve is a
+   * move to solved from new/open/pending/hold or from nothing, the solver is the solving action's user when an
+   * agent or admin.
+   */
+  hourlyStats(windowStartMs: number, windowSeconds = 3600): HourlyStatsResult {
+    const start = windowStartMs / 1000;
+    const end = start + windowSeconds;
     const resolutions: number[] = [];
-    const byAgent: Record<string, number> = {};
+    const agents = new Map<number, { solvedCount: number; resolutionSecondsSum: number }>();
+    let unattributed = 0;
     for (const id of this.world.ids()) {
       const ticket = this.world.ticket(id)!;
-      if (ticket.changes[0]!.at >= end) continue;
-      const state = this.world.state(id, end - 1);
+      if (seconds(ticket.changes[0]!.at) >= end) continue;
+      const state = this.world.state(id, end * 1000 - 1);
       if (!state) continue;
       for (const transition of state.history) {
-        if (transition.at < hourStartMs || transition.to !== 'solved') continue;
-        if (statusCategoryOf(transition.from ?? 'new') === 'solved') continue;
-        resolutions.push((transition.at - state.createdAt) / 60_000);
-        const solver = this.world.state(id, transition.at)!.assigneeId;
-        if (solver !== null) byAgent[solver] = (byAgent[solver] ?? 0) + 1;
+        const at = seconds(transition.at);
+        if (at < start || transition.to !== 'solved') continue;
+        if (transition.from !== null && !SOLVED_FROM.has(transition.from)) continue;
+        const resolution = at - seconds(state.createdAt);
+        resolutions.push(resolution);
+        const updater = updaterOf(ticket.changes, transition.sequenceId);
+        const role = this.world.directory.usersById.get(updater)?.role;
+        if (role !== 'agent' && role !== 'admin') {
+          unattributed++;
+          continue;
+        }
+        const figures = agents.get(updater) ?? { solvedCount: 0, resolutionSecondsSum: 0 };
+        figures.solvedCount++;
+        figures.resolutionSecondsSum += resolution;
+        agents.set(updater, figures);
       }
     }
     resolutions.sort((a, b) => a - b);
     const mid = resolutions.length >> 1;
-    const median =
-      resolutions.length === 0
-        ? null
-        : resolutions.length % 2
-          ? resolutions[mid]!
-          : (resolutions[mid - 1]! + resolutions[mid]!) / 2;
-    const top = Object.entries(byAgent).sort((a, b) => b[1] - a[1] || Number(a[0]) - Number(b[0]))[0];
+    const sum = resolutions.reduce((a, b) => a + b, 0);
+    const byId = [...agents].sort((a, b) => a[0] - b[0]);
+    // a before b when a's average is lower: sum_a × n_b < sum_b × n_a, exact in integers.
+    const fasterThan = (a: AgentFigures, b: AgentFigures) =>
+      a.resolutionSecondsSum * b.solvedCount - b.resolutionSecondsSum * a.solvedCount;
+    const mostEfficient = [...byId].sort(
+      ([idA, a], [idB, b]) => b.solvedCount - a.solvedCount || fasterThan(a, b) || idA - idB,
+    )[0];
+    const fastest = byId
+      .filter(([, a]) => a.solvedCount >= MIN_SOLVES_FOR_FASTEST)
+      .sort(([idA, a], [idB, b]) => fasterThan(a, b) || b.solvedCount - a.solvedCount || idA - idB)[0];
     return {
-      hourStart: iso(hourStartMs),
+      definitionVersion: 1,
+      windowStart: iso(start * 1000),
+      windowEnd: iso(end * 1000),
+      windowSeconds,
       solvedCount: resolutions.length,
-      averageResolutionMinutes: resolutions.length
-        ? resolutions.reduce((a, b) => a + b, 0) / resolutions.length
-        : null,
-      medianResolutionMinutes: median,
-      solvedByAgent: byAgent,
-      mostEfficientAgentId: top ? Number(top[0]) : null,
+      resolutionSecondsSum: sum,
+      averageResolutionSeconds: resolutions.length ? sum / resolutions.length : null,
+      medianResolutionSeconds:
+        resolutions.length === 0
+          ? null
+          : resolutions.length % 2
+            ? resolutions[mid]!
+            : (resolutions[mid - 1]! + resolutions[mid]!) / 2,
+      unattributedSolves: unattributed,
+      agents: byId.map(([agentId, figures]) => ({ agentId: String(agentId), ...figures })),
+      mostEfficientAgentId: mostEfficient ? String(mostEfficient[0]) : null,
+      fastestAgentId: fastest ? String(fastest[0]) : null,
     };
   }
 }
+
+type AgentFigures = { solvedCount: number; resolutionSecondsSum: number };
+/** Statuses a solve starts from (or none, at creation): not solved, closed or deleted (an undelete). */
+const SOLVED_FROM: ReadonlySet<string> = new Set(['new', 'open', 'pending', 'hold']);
+const seconds = (ms: number) => Math.floor(ms / 1000);
