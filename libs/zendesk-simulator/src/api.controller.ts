@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import type { IncrementalTicketsPage, RestTicket } from '@ticketflow/zendesk';
-import { statusAudits } from './audits';
+import { auditLogOf } from './audits';
 import { restCustomStatuses } from './directory';
 import { ticketIdOf } from './lifecycle';
 import { restTicket, restTicketMetric } from './rest-shapes';
@@ -307,18 +307,13 @@ export class ZendeskApiController {
     const perPage = intParam(query['per_page'], 'per_page', 1000, 1000);
     // Whole seconds, as Zendesk: the last minute is never exported.
     const untilMs = Math.floor((now - 60_000) / 1000) * 1000 - 1;
-    const all = statusAudits(this.world, start * 1000, untilMs);
-    const page = all.slice(0, perPage);
-    const endOfStream = all.length <= perPage;
-    const endTime = page.length ? page[page.length - 1]!.timestamp : start;
+    const page = auditLogOf(this.world).page(start, untilMs, perPage);
     return {
-      ticket_events: page,
-      next_page: this.url('incremental/ticket_events.json', {
-        start_time: endOfStream ? Math.floor(untilMs / 1000) + 1 : endTime,
-      }),
-      count: page.length,
-      end_of_stream: endOfStream,
-      end_time: endOfStream ? Math.floor(untilMs / 1000) + 1 : endTime,
+      ticket_events: page.items,
+      next_page: this.url('incremental/ticket_events.json', { start_time: page.endTime }),
+      count: page.items.length,
+      end_of_stream: page.endOfStream,
+      end_time: page.endTime,
     };
   }
 
