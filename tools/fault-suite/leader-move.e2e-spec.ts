@@ -26,7 +26,13 @@ describe('EventProducer when a partition leader moves mid-send', () => {
     ProcessRegistry.killOrphans(join(workDir, 'pids'), workDir);
     rmSync(join(workDir, 'cluster'), { recursive: true, force: true });
     registry = new ProcessRegistry(join(workDir, 'pids'), workDir);
-    cluster = new KafkaCluster({ size: 3, basePort: 27192, dir: join(workDir, 'cluster'), repoRoot, registry });
+    cluster = new KafkaCluster({
+      size: 3,
+      basePort: 27192,
+      dir: join(workDir, 'cluster'),
+      repoRoot,
+      registry,
+    });
     cluster.format();
     await cluster.start();
     kafka = createKafka({ brokers: cluster.brokers, clientId: 'leader-move-spec' });

@@ -69,12 +69,16 @@ describe('runBatchConsumer', () => {
     const { kafka, outcome } = fakeKafka([message(0), message(1)], async () => {
       throw rebalancing;
     });
-    const databaseAway = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const databaseAway = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
     const consumer = await runBatchConsumer({
       kafka,
       groupId: 'g',
       topic: Topics.userEvents,
-      deadLetters: { sendRaw: async (...args: unknown[]) => void deadLetters.push(args) } as unknown as EventProducer,
+      deadLetters: {
+        sendRaw: async (...args: unknown[]) => void deadLetters.push(args),
+      } as unknown as EventProducer,
       handleBatch: async (_batch: PartitionBatch<UserEvent>) => {
         throw databaseAway;
       },

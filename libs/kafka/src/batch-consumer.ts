@@ -161,7 +161,10 @@ export async function runBatchConsumer<S extends z.ZodType>(
   };
   /** Only a failure of the handler itself that is not transient may dead-letter a message. */
   const isDeterministic = (error: unknown, isRunning: () => boolean) =>
-    !(error instanceof OffsetGap) && !fromKafka.has(error as object) && isRunning() && !isTransientFailure(error);
+    !(error instanceof OffsetGap) &&
+    !fromKafka.has(error as object) &&
+    isRunning() &&
+    !isTransientFailure(error);
 
   /** Runs `apply` until it succeeds: availability failures forever (heartbeating), others `retry.attempts` times. */
   const untilApplied = async (

@@ -81,7 +81,13 @@ export class EventProducer {
     this.ready = null;
     const admin = this.adminReady;
     this.adminReady = null;
-    await Promise.all([this.producer.disconnect(), admin?.then(() => this.admin.disconnect(), () => undefined)]);
+    await Promise.all([
+      this.producer.disconnect(),
+      admin?.then(
+        () => this.admin.disconnect(),
+        () => undefined,
+      ),
+    ]);
   }
 
   /** Queues messages for the next send; resolves once Kafka acknowledged them all. */

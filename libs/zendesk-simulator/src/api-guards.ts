@@ -1,26 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { mulberry32 } from './random';
 import type { World } from './world';
-
-export interface ApiFaults {
-  /** Share of API requests answered 500 or 503 (half each). Zendesk: 1-3 % observed. */
-  errorRate: number;
-  /** Added to every API response. */
-  latencyMs: number;
-  latencyJitterMs: number;
-  /** Share of API requests never answered (the socket is closed after hangMs). */
-  timeoutRate: number;
-  hangMs: number;
-}
-
-export const DEFAULT_API_FAULTS: ApiFaults = {
-  errorRate: 0.02,
-  latencyMs: 0,
-  latencyJitterMs: 0,
-  timeoutRate: 0,
-  hangMs: 30_000,
-};
 
 export interface ApiLimits {
   /** Account-wide requests per minute (Enterprise: 700). */
@@ -121,31 +101,6 @@ export function rateLimit(limits: ApiLimits) {
       } catch (rejection) {
         return tooMany(res, rejection);
       }
-    }
-    next();
-  };
-}
-
-/** Injected failures, from a seeded generator so a run can be repeated. */
-export function injectFaults(getFaults: () => ApiFaults, seed: number, onFault?: (kind: string) => void) {
-  const rng = mulberry32(seed);
-  return async (_req: Request, res: Response, next: NextFunction) => {
-    const faults = getFaults();
-    const delay = faults.latencyMs + Math.round(rng() * faults.latencyJitterMs);
-    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
-    const r = rng();
-    if (r < faults.timeoutRate) {
-      onFault?.('timeout');
-      setTimeout(() => res.socket?.destroy(), faults.hangMs).unref();
-      return;
-    }
-    if (r < faults.timeoutRate + faults.errorRate) {
-      const serverError = r < faults.timeoutRate + faults.errorRate / 2;
-      onFault?.(serverError ? '500' : '503');
-      if (serverError)
-        return zendeskError(res, 500, 'InternalServerError', 'Something went wrong. Please try again.');
-      res.setHeader('Retry-After', '1');
-      return zendeskError(res, 503, 'ServiceUnavailable', 'The service is temporarily unavailable.');
     }
     next();
   };

@@ -14,6 +14,7 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import type { IncrementalTicketsPage, RestTicket } from '@ticketflow/zendesk';
+import { visibleUntil } from './api-faults';
 import { auditLogOf } from './audits';
 import { restCustomStatuses } from './directory';
 import { ticketIdOf } from './lifecycle';
@@ -266,7 +267,11 @@ export class ZendeskApiController {
     const metricSets = [];
     let position = after;
     let more = false;
-    for (const candidate of this.world.inUpdateOrder(after, fromMs, untilMs)) {
+    for (const candidate of this.world.inUpdateOrder(
+      after,
+      fromMs,
+      Math.min(untilMs, visibleUntil(res, now)),
+    )) {
       if (tickets.length === perPage) {
         more = true;
         break;
@@ -307,7 +312,7 @@ export class ZendeskApiController {
     const perPage = intParam(query['per_page'], 'per_page', 1000, 1000);
     // Whole seconds, as Zendesk: the last minute is never exported.
     const untilMs = Math.floor((now - 60_000) / 1000) * 1000 - 1;
-    const page = auditLogOf(this.world).page(start, untilMs, perPage);
+    const page = auditLogOf(this.world).page(start, untilMs, perPage, visibleUntil(res, now));
     return {
       ticket_events: page.items,
       next_page: this.url('incremental/ticket_events.json', { start_time: page.endTime }),

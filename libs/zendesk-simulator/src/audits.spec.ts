@@ -26,7 +26,10 @@ describe('audit log (incremental ticket events export)', () => {
   it('returns every status change once the walk is deduplicated, with small pages too', () => {
     const world = new World({ tickets: 800, seed: 5, clock: () => NOW });
     const untilMs = NOW - 61_000;
-    const transitions = [...world.ids()].reduce((n, id) => n + (world.state(id, untilMs)?.history.length ?? 0), 0);
+    const transitions = [...world.ids()].reduce(
+      (n, id) => n + (world.state(id, untilMs)?.history.length ?? 0),
+      0,
+    );
     const small = walk(new AuditLog(world), untilMs, 7);
     const large = walk(new AuditLog(world), untilMs, 1000);
     expect(small.seen.size).toBe(transitions);
@@ -65,7 +68,9 @@ describe('audit log (incremental ticket events export)', () => {
     now = NOW + 2_000;
     world.updateTicket(ticketId, { status: 'pending' });
     const after = log.page(Math.floor(NOW / 1000), NOW + 10_000, 1000);
-    expect(after.items.map((i) => [i.ticket_id, i.child_events[0]!.previous_value, i.child_events[0]!.value])).toEqual([
+    expect(
+      after.items.map((i) => [i.ticket_id, i.child_events[0]!.previous_value, i.child_events[0]!.value]),
+    ).toEqual([
       [ticketId, null, 'new'],
       [ticketId, 'new', 'pending'],
     ]);

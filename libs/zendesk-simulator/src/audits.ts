@@ -62,7 +62,8 @@ export class AuditLog {
     const entries: LoggedTransition[] = [];
     for (const id of this.world.ids()) {
       const changes = this.world.ticket(id)!.changes;
-      for (const transition of this.world.state(id)?.history ?? []) entries.push(entryOf(id, transition, changes));
+      for (const transition of this.world.state(id)?.history ?? [])
+        entries.push(entryOf(id, transition, changes));
     }
     entries.sort(compare);
     return (this.entries = entries);
@@ -98,12 +99,13 @@ export class AuditLog {
    * unless the stream ends, and never ending inside a second (Zendesk returns every item sharing the last
    * timestamp, past `per_page` if need be). `endTime` is the last item's second, where the next page starts (its
    * items come again: page-boundary duplicates); a page that is one second only ends one second later, or the walk
-   * would stall.
+   * would stall. Changes after `visibleUntilMs` are left out while the page still claims `untilMs` (Zendesk
+   * making records visible late).
    */
-  page(startTime: number, untilMs: number, perPage: number) {
+  page(startTime: number, untilMs: number, perPage: number, visibleUntilMs = untilMs) {
     const entries = this.all();
     const from = this.firstAt(startTime * 1000);
-    const to = this.firstAt(untilMs + 1);
+    const to = this.firstAt(Math.min(untilMs, visibleUntilMs) + 1);
     const streamEnd = Math.floor(untilMs / 1000) + 1;
     let cut = Math.min(from + perPage, to);
     if (cut < to) {

@@ -75,10 +75,19 @@ export class ControlController {
       throw new HttpException({ error: 'InvalidValue', description: 'windowSeconds: 1 to 86400' }, 400);
     if (!Number.isFinite(start) || start % (length * 1000) !== 0)
       throw new HttpException(
-        { error: 'InvalidValue', description: 'windowStart must be a UTC time divisible by the window length' },
+        {
+          error: 'InvalidValue',
+          description: 'windowStart must be a UTC time divisible by the window length',
+        },
         400,
       );
     return this.truth.hourlyStats(start, length);
+  }
+
+  /** Requests the API answered, per path (ids as `:id`) and outcome (status code or `timeout`). */
+  @Get('requests')
+  requests() {
+    return this.simulator.requests.summary();
   }
 
   @Get('faults')

@@ -8,6 +8,7 @@ export * from './webhook-payloads';
 export * from './webhook-sender';
 export * from './scenario';
 export * from './api-guards';
+export * from './api-faults';
 export * from './simulator';
 export * from './audits';
 export * from './fault-controls';

@@ -3,16 +3,8 @@ import { Module, type DynamicModule, type INestApplication } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { ZendeskApiController, WORLD } from './api.controller';
-import {
-  authenticate,
-  DEFAULT_API_FAULTS,
-  DEFAULT_API_LIMITS,
-  injectFaults,
-  rateLimit,
-  stripJsonSuffix,
-  type ApiFaults,
-  type ApiLimits,
-} from './api-guards';
+import { authenticate, DEFAULT_API_LIMITS, rateLimit, stripJsonSuffix, type ApiLimits } from './api-guards';
+import { DEFAULT_API_FAULTS, injectFaults, RequestLog, type ApiFaults, type FaultKind } from './api-faults';
 import { ControlController, SIMULATOR } from './control.controller';
 import { ScenarioRunner, type ScenarioOptions } from './scenario';
 import { GroundTruth } from './truth';
@@ -33,7 +25,7 @@ export interface SimulatorOptions extends WorldOptions {
     retryDelayMs?: number;
   };
   /** Called with each injected API fault (for the standalone app's log). */
-  onFault?: (kind: string) => void;
+  onFault?: (kind: FaultKind) => void;
 }
 
 export const DEFAULT_API_TOKEN = 'simulator-api-token';
@@ -42,6 +34,7 @@ export const ADMIN_EMAIL = 'agent1@support.example.com';
 export class Simulator {
   readonly truth: GroundTruth;
   readonly apiFaults: ApiFaults;
+  readonly requests = new RequestLog();
   webhooks: WebhookSender | null = null;
   scenario: ScenarioRunner | null = null;
   url = '';
@@ -78,6 +71,7 @@ export class Simulator {
       bodyParser: true,
     });
     app.use(stripJsonSuffix);
+    app.use('/api/v2', this.requests.middleware());
     app.use('/api/v2', authenticate(this.world, { apiToken: this.apiToken }));
     app.use('/api/v2', rateLimit({ ...DEFAULT_API_LIMITS, ...this.options.limits }));
     app.use(

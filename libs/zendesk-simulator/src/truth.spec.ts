@@ -72,7 +72,12 @@ describe('hourly statistics truth (definition v1)', () => {
     t.at(30_000);
     t.world.updateTicket(id, { status: 'solved', comment: { body: 'thanks, fixed', authorId: t.requester } });
     const stats = t.truth.hourlyStats(HOUR);
-    expect(stats).toMatchObject({ solvedCount: 1, unattributedSolves: 1, agents: [], mostEfficientAgentId: null });
+    expect(stats).toMatchObject({
+      solvedCount: 1,
+      unattributedSolves: 1,
+      agents: [],
+      mostEfficientAgentId: null,
+    });
   });
 
   it('breaks a tie on count by the lower average, then by the lowest id', () => {

@@ -100,7 +100,9 @@ describe('simulated world', () => {
     ]);
     const hour = Math.floor(now / 3_600_000) * 3_600_000;
     const stats = truth.hourlyStats(hour);
-    expect(stats.agents.find((a) => a.agentId === String(w.directory.agents[0]!.id))?.solvedCount).toBeGreaterThanOrEqual(1);
+    expect(
+      stats.agents.find((a) => a.agentId === String(w.directory.agents[0]!.id))?.solvedCount,
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('builds a large world lazily (1,000,000 is measured in bench/)', () => {
