@@ -138,7 +138,9 @@ export class ZendeskClient {
     for (;;) {
       try {
         await this.budget.consume('zendesk');
-        if (path.includes('/incremental/')) await this.options.incrementalLimiter?.consume('incremental');
+        // Per account: services calling two Zendesk accounts from one database keep two budgets.
+        if (path.includes('/incremental/'))
+          await this.options.incrementalLimiter?.consume(`incremental:${new URL(url).host}`);
         break;
       } catch (rejection) {
         if (rejection instanceof Error) throw rejection; // the shared limiter's store failed

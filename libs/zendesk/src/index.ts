@@ -4,3 +4,4 @@ export * from './webhook-types';
 export * from './normalize';
 export * from './webhook-intake';
 export * from './client';
+export * from './shared-budget';
