@@ -1,0 +1,105 @@
+import type { HourlyStatsResult, StatsSolveFact } from '@ticketflow/contracts';
+
+/** A page as the stream remembers it: enough to name a window's sources and to tell a redelivery from a conflict. */
+export interface PageMark {
+  seq: number;
+  bodySha256: string;
+  /** Audits: the last item second on the page (`end_time`); tickets: null. */
+  endTime: number | null;
+  /** Audits: proven coverage after this page; tickets: the horizon after it (null before any end of stream). */
+  until: number | null;
+}
+
+/** Stream A, the ticket-events walk. Every audit with a timestamp in [coveredFrom, coverageUntil) was returned. */
+export interface AuditsStream {
+  lastSeq: number;
+  coveredFrom: number | null;
+  coverageUntil: number | null;
+  /** `end_time` of the last page: where the next page starts (inclusive). */
+  nextStartTime: number | null;
+  lastEndOfStream: boolean;
+  /** Our clock when the last page was produced (its occurredAt) and the server's (its Date), unix seconds. */
+  lastFetchedAt: number | null;
+  lastServerDate: number | null;
+  pages: readonly PageMark[];
+  /** Why the stream stopped; nothing of it is applied afterwards. */
+  broken: string | null;
+}
+
+/** Stream T, the ticket cursor walk. Every ticket updated in [horizonFrom, horizon) was returned. */
+export interface TicketsStream {
+  lastSeq: number;
+  horizonFrom: number | null;
+  horizon: number | null;
+  cursor: string | null;
+  lastEndOfStream: boolean;
+  lastFetchedAt: number | null;
+  lastServerDate: number | null;
+  pages: readonly PageMark[];
+  broken: string | null;
+}
+
+export interface CompletedHour {
+  revision: number;
+  result: HourlyStatsResult;
+  resultSha256: string;
+}
+
+/** One window's batch: its solve facts (by identity), and what its events recorded. */
+export interface HourState {
+  windowStart: number;
+  solves: ReadonlyMap<string, StatsSolveFact>;
+  opened: { settleSeconds: number } | null;
+  /** Updater id → role (null: unknown to Zendesk); null until `stats.users.fetched`. */
+  roles: ReadonlyMap<string, string | null> | null;
+  completed: CompletedHour | null;
+}
+
+/** The fold of `stats.batch-events.v1`. Maps are never changed in place: evolve copies what it writes. */
+export interface StatsState {
+  windowSeconds: number;
+  audits: AuditsStream;
+  tickets: TicketsStream;
+  /** Ticket id → created_at in unix seconds, the latest page's value (null: no page had one). */
+  createdAt: ReadonlyMap<string, number | null>;
+  hours: ReadonlyMap<number, HourState>;
+}
+
+export function initialStatsState(windowSeconds: number): StatsState {
+  if (!Number.isInteger(windowSeconds) || windowSeconds <= 0) throw new Error(`window of ${windowSeconds} s`);
+  return {
+    windowSeconds,
+    audits: {
+      lastSeq: 0,
+      coveredFrom: null,
+      coverageUntil: null,
+      nextStartTime: null,
+      lastEndOfStream: false,
+      lastFetchedAt: null,
+      lastServerDate: null,
+      pages: [],
+      broken: null,
+    },
+    tickets: {
+      lastSeq: 0,
+      horizonFrom: null,
+      horizon: null,
+      cursor: null,
+      lastEndOfStream: false,
+      lastFetchedAt: null,
+      lastServerDate: null,
+      pages: [],
+      broken: null,
+    },
+    createdAt: new Map(),
+    hours: new Map(),
+  };
+}
+
+export const emptyHour = (windowStart: number): HourState => ({
+  windowStart,
+  solves: new Map(),
+  opened: null,
+  roles: null,
+  completed: null,
+});
