@@ -284,3 +284,24 @@ export const StatsBatchEvent = z
   ])
   .meta({ id: 'StatsBatchEvent' });
 export type StatsBatchEvent = z.infer<typeof StatsBatchEvent>;
+
+/** One completed window as other services read it (`stats.hourly.v1`, compacted per window). */
+export const StatsHourly = z
+  .object({
+    schemaVersion: z.literal(1),
+    type: z.literal('stats.hourly'),
+    eventId: z.string().min(1).describe('hour:<windowStart>:r<revision>'),
+    revision: z.number().int().positive().describe('1; higher only after a logged revision'),
+    resultSha256: Sha256.describe('SHA-256 of the result as canonical JSON (RFC 8785 order)'),
+    completedAt: IsoTimestamp,
+    result: HourlyStatsResult,
+  })
+  .refine(
+    (event) => event.eventId === hourEventId(event.result.windowStart, `r${event.revision}`),
+    eventIdMismatch,
+  )
+  .meta({
+    id: 'StatsHourly',
+    description: 'The statistics of one closed window, stored only once complete.',
+  });
+export type StatsHourly = z.infer<typeof StatsHourly>;

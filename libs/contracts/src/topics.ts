@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { TicketEvent } from './ticket-events';
 import { UserEvent, UserOpenTicketsChanged } from './user-events';
 import { UserAlertEvent, UserOpenTicketCount } from './alert-events';
+import { StatsBatchEvent, StatsHourly } from './stats';
 
 export interface TopicDefinition<S extends z.ZodType = z.ZodType> {
   name: string;
@@ -62,6 +63,24 @@ export const Topics = {
     schema: UserAlertEvent,
     partitions: 6,
     configs: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * 24 * 3600 * 1000) },
+  }),
+  statsBatchEvents: defineTopic({
+    name: 'stats.batch-events.v1',
+    description:
+      "The stats-collector's batch log: each export page fetched (facts only), each window opened, its updaters' roles and its completion. Replayed on start; one partition, so one order.",
+    key: '`audits`, `tickets` or `hour:<windowStart>`',
+    schema: StatsBatchEvent,
+    partitions: 1,
+    configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1' },
+  }),
+  statsHourly: defineTopic({
+    name: 'stats.hourly.v1',
+    description:
+      'Zendesk statistics of each closed window (average resolution time, most efficient agent), published once complete; compacted to the latest revision per window.',
+    key: 'window start (ISO 8601)',
+    schema: StatsHourly,
+    partitions: 3,
+    configs: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
   }),
 } as const;
 

@@ -9,3 +9,4 @@ export * from './failure';
 export * from './recent-headers';
 export * from './redrive';
 export * from './deadline';
+export * from './read-to-end';

@@ -1,3 +1,5 @@
+import { StatsHourly1795660000000 } from './migrations/1795660000000-stats-hourly';
+
 export * from './canonical';
 export * from './completion';
 export * from './compute';
@@ -12,3 +14,9 @@ export * from './state';
 export * from './streams';
 export * from './tickets';
 export * from './time';
+export * from './collector';
+export * from './store';
+export * from './runner';
+
+/** The stats-collector's tables, after `persistenceMigrations` (the outbox). */
+export const statsMigrations = [StatsHourly1795660000000];

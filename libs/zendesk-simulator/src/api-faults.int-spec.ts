@@ -51,7 +51,7 @@ describe('simulator faults a client must survive', () => {
       string,
       Record<string, number>
     >;
-    expect(counts[EVENTS]).toEqual({ '200': 3, '504': 1, '429': 1, timeout: 1 });
+    expect(counts[EVENTS]).toEqual({ '200': 2, 'cut-200': 1, '504': 1, '429': 1, timeout: 1 });
   });
 
   it('applies a rate to the paths it names only', async () => {

@@ -42,7 +42,10 @@ export const DEFAULT_API_FAULTS: ApiFaults = {
   visibilityLagMs: 0,
 };
 
-/** Request counts per path (ids as `:id`) and outcome (status code or `timeout`): what a client really cost. */
+/**
+ * Request counts per path (ids as `:id`) and outcome (status code, `cut-200` for a body cut on purpose, or
+ * `timeout`): what a client really cost.
+ */
 export class RequestLog {
   private readonly counts = new Map<string, Map<string, number>>();
   /** Requests seen per exact path, for scripted faults. */
@@ -76,7 +79,7 @@ export class RequestLog {
       let counted = false;
       res.on('finish', () => {
         counted = true;
-        this.record(path, String(res.statusCode));
+        this.record(path, res.locals['truncated'] ? 'cut-200' : String(res.statusCode));
       });
       res.on('close', () => {
         if (!counted) this.record(path, 'timeout');
@@ -107,6 +110,7 @@ export function injectFaults(getFaults: () => ApiFaults, seed: number, onFault?:
         setTimeout(() => res.socket?.destroy(), faults.hangMs).unref();
         return;
       case 'truncate': {
+        res.locals['truncated'] = true;
         const send = res.send.bind(res);
         res.send = (body?: unknown) =>
           send(typeof body === 'string' ? body.slice(0, Math.floor(body.length / 2)) : body);

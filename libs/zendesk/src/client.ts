@@ -206,20 +206,21 @@ export class ZendeskClient {
     return users;
   }
 
+  /** One page of the ticket cursor export, with the server's clock. */
   async incrementalTickets(
     position: { cursor: string } | { startTime: number },
     perPage = 1000,
-  ): Promise<IncrementalTicketsPage> {
+  ): Promise<IncrementalTicketsPage & { serverTime: number | null }> {
     const query =
       'cursor' in position
         ? `cursor=${encodeURIComponent(position.cursor)}`
         : `start_time=${position.startTime}`;
-    const { body } = await this.page<IncrementalTicketsPage>(
+    const { body, date } = await this.page<IncrementalTicketsPage>(
       (size) => `/api/v2/incremental/tickets/cursor.json?${query}&per_page=${size}`,
       perPage,
       (page) => (Array.isArray(page.tickets) ? null : 'no tickets array'),
     );
-    return body;
+    return { ...body, serverTime: unixSecondsOf(date) };
   }
 
   /** One page of the time-based ticket events export, child events in one form, with the server's clock. */
@@ -247,6 +248,12 @@ export class ZendeskClient {
       serverTime: Number.isNaN(serverMs) ? null : Math.floor(serverMs / 1000),
     };
   }
+}
+
+/** An HTTP Date header as unix seconds, null when absent or unreadable. */
+function unixSecondsOf(date: string | null): number | null {
+  const ms = date ? Date.parse(date) : NaN;
+  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
 }
 
 /** Why a failed attempt is worth another, or null when it is not (a 4xx other than 429). */

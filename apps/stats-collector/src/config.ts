@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { EnvFields } from '@ticketflow/config';
+
+export const StatsCollectorEnv = z.object({
+  PORT: EnvFields.port(3004),
+  KAFKA_BROKERS: EnvFields.kafkaBrokers,
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+  DATABASE_URL: EnvFields.databaseUrl,
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('stats'),
+  ZENDESK_BASE_URL: z.url(),
+  ZENDESK_EMAIL: z.email(),
+  ZENDESK_API_TOKEN: z.string().min(8),
+  ZENDESK_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(400),
+  /** Zendesk's incremental-export budget per account, shared in Postgres with the reconciler; 0 = not shared. */
+  ZENDESK_INCREMENTAL_PER_MINUTE: z.coerce.number().int().min(0).default(10),
+  /** Per-attempt deadline of a Zendesk request. */
+  ZENDESK_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Where both export walks start (ISO 8601); the first window is the first whole one after it. */
+  STATS_START_TIME: z.iso
+    .datetime({ offset: true })
+    .transform((value) => Math.floor(Date.parse(value) / 1000)),
+  /** Window length: 3600 (hourly) in production; shorter to see windows complete within minutes. */
+  STATS_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .refine((s) => s >= 60 && 86_400 % s === 0, 'a divisor of 86400, at least 60')
+    .default(3600),
+  /** Waited after a window's end (and the export's last minute) for records Zendesk shows late. */
+  STATS_SETTLE_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** `continuous`: a long-running service; `once`: finish what is due and exit (the chart's CronJob). */
+  STATS_MODE: z.enum(['continuous', 'once']).default('continuous'),
+  /** Keys for GET /stats and POST /admin/stats/run (x-api-key or Authorization: Bearer), comma-separated. */
+  STATS_API_KEYS: EnvFields.secretList,
+  STATS_BATCH_EVENTS_TOPIC: z.string().min(1).default('stats.batch-events.v1'),
+  STATS_HOURLY_TOPIC: z.string().min(1).default('stats.hourly.v1'),
+  LOG_LEVEL: EnvFields.logLevel,
+});
+export type StatsCollectorConfig = z.infer<typeof StatsCollectorEnv>;

@@ -1,0 +1,25 @@
+import { startTracing } from '@ticketflow/observability';
+// Tracing first: auto-instrumentation patches modules as they load.
+startTracing('stats-collector');
+
+import { loadConfig } from '@ticketflow/config';
+import { createStatsCollectorApp } from './app';
+import { StatsCollectorEnv } from './config';
+
+async function main() {
+  const config = loadConfig(StatsCollectorEnv);
+  const { app, runtime } = await createStatsCollectorApp(config);
+  await app.listen(config.PORT, '0.0.0.0');
+  // A CronJob run: everything due is done, the process ends.
+  if (config.STATS_MODE === 'once') {
+    await runtime.finished;
+    await app.close();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(
+    `stats-collector failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});
