@@ -121,6 +121,26 @@ describe('stats-collector backfill against a faulty Zendesk (A3)', () => {
     expect(values).toHaveLength(48);
   });
 
+  it('run again over the same range (A8): no new row, the same hashes, no second record per window', async () => {
+    const rows = async () =>
+      (await runtime.db.query(
+        `SELECT window_start, result_sha256, completed_at FROM stats_hourly ORDER BY window_start`,
+      )) as unknown[];
+    const before = await rows();
+    const second = await createStatsCollectorApp(config);
+    await second.runtime.finished;
+    await second.app.close();
+    expect(await rows()).toEqual(before);
+    const hourly = await collectMessages(
+      testKafka('a8'),
+      config.STATS_HOURLY_TOPIC,
+      (m) => m.length >= 48,
+      30_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // a second record would be published by now
+    expect(hourly).toHaveLength(48);
+  });
+
   it('replays its log to the same state: a second run stores nothing new', async () => {
     const before = runtime.collector.current;
     const events = await runtime.collector.replay();

@@ -62,6 +62,8 @@ export class StatsRunner {
     while (!this.stopped) {
       try {
         if (!(await this.holdLock())) {
+          // Another instance is the writer: a one-off run has nothing to do; a service waits its turn.
+          if (this.options.mode === 'once') return;
           replayed = false;
           await this.sleep(10_000);
           continue;
@@ -78,7 +80,7 @@ export class StatsRunner {
           replayed = false;
           continue;
         }
-        if (this.options.mode === 'once' && command.kind === 'wait') return;
+        if (this.options.mode === 'once' && command.kind === 'wait') return await this.release();
         if (command.kind === 'wait' && !this.again) await this.sleep(command.until * 1000 - now());
       } catch (error) {
         this.options.onError?.(error as Error);
