@@ -71,6 +71,7 @@ cat <<INFO
 $(for s in "${SERVICES[@]}"; do echo "  $s"; done)
   Topics     docs/asyncapi/asyncapi.json
   Try        curl -H 'x-api-key: local-dev-api-key' http://127.0.0.1:3002/users/sim-8447388000000/tickets
+  Stats      curl -H 'x-api-key: local-dev-api-key' http://127.0.0.1:3004/stats/hourly   (1-minute windows locally)
 
   Ctrl-C stops everything.
 INFO

@@ -18,10 +18,17 @@ export const StatsCollectorEnv = z.object({
   ZENDESK_INCREMENTAL_PER_MINUTE: z.coerce.number().int().min(0).default(10),
   /** Per-attempt deadline of a Zendesk request. */
   ZENDESK_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-  /** Where both export walks start (ISO 8601); the first window is the first whole one after it. */
-  STATS_START_TIME: z.iso
-    .datetime({ offset: true })
-    .transform((value) => Math.floor(Date.parse(value) / 1000)),
+  /**
+   * Where both export walks start: an ISO 8601 time, or `-N` for N seconds before the process started (local
+   * runs). The first window is the first whole one after it.
+   */
+  STATS_START_TIME: z
+    .union([z.iso.datetime({ offset: true }), z.string().regex(/^-\d+$/, 'ISO 8601, or -N seconds')])
+    .transform((value) =>
+      value.startsWith('-')
+        ? Math.floor(Date.now() / 1000) + Number(value)
+        : Math.floor(Date.parse(value) / 1000),
+    ),
   /** Window length: 3600 (hourly) in production; shorter to see windows complete within minutes. */
   STATS_WINDOW_SECONDS: z.coerce
     .number()
