@@ -200,6 +200,7 @@ export class StatsCollectorRuntime {
       store: this.store,
       topic: batchTopic,
       config: this.stats,
+      perPage: c.STATS_PAGE_SIZE,
       hooks: {
         onEvent: (event) => {
           if (event.type === 'stats.audits.page-fetched') pages.inc({ stream: 'audits' });

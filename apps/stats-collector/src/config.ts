@@ -16,6 +16,8 @@ export const StatsCollectorEnv = z.object({
   ZENDESK_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(400),
   /** Zendesk's incremental-export budget per account, shared in Postgres with the reconciler; 0 = not shared. */
   ZENDESK_INCREMENTAL_PER_MINUTE: z.coerce.number().int().min(0).default(10),
+  /** Items per export page asked for (Zendesk's maximum, 1000; halved after a 504). */
+  STATS_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(1000),
   /** Per-attempt deadline of a Zendesk request. */
   ZENDESK_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /**

@@ -3,17 +3,17 @@ import { StatsCollectorEnv, type StatsCollectorConfig } from './config';
 
 export const TEST_API_KEY = 'stats-test-api-key';
 
-/** A stats-collector config on test-unique topics and Postgres schema, against a simulator. */
-export function statsConfig(
+/** The environment of a stats-collector on test-unique topics and Postgres schema, against a simulator. */
+export function statsEnv(
   zendesk: { url: string; email: string; token: string },
   schema: string,
   overrides: Record<string, string> = {},
-): StatsCollectorConfig {
+): Record<string, string> {
   const suffix = uniqueSuffix();
-  return StatsCollectorEnv.parse({
+  return {
     PORT: '0',
-    KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
-    DATABASE_URL: process.env['DATABASE_URL'],
+    KAFKA_BROKERS: process.env['KAFKA_BROKERS']!,
+    DATABASE_URL: process.env['DATABASE_URL']!,
     DATABASE_SCHEMA: schema,
     ZENDESK_BASE_URL: zendesk.url,
     ZENDESK_EMAIL: zendesk.email,
@@ -25,5 +25,13 @@ export function statsConfig(
     STATS_HOURLY_TOPIC: `stats.hourly.v1.test-${suffix}`,
     LOG_LEVEL: 'warn',
     ...overrides,
-  });
+  };
+}
+
+export function statsConfig(
+  zendesk: { url: string; email: string; token: string },
+  schema: string,
+  overrides: Record<string, string> = {},
+): StatsCollectorConfig {
+  return StatsCollectorEnv.parse(statsEnv(zendesk, schema, overrides));
 }
