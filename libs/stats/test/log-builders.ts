@@ -13,6 +13,7 @@ import {
 import type { RawChildEvent, RawTicketEvent } from '../src/solves';
 import type { RawTicket } from '../src/tickets';
 import { isoOf } from '../src/time';
+import { mulberry32 } from '@ticketflow/zendesk-simulator';
 
 /** 2027-01-15T08:00:00Z: aligned to hours, so to any window length dividing 3600. */
 export const T0 = 1_800_000_000;
@@ -180,17 +181,8 @@ export function hourEvents(
     : [opened];
 }
 
-/** A small deterministic PRNG (mulberry32), for shuffles driven by a fast-check seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (the simulator's mulberry32), for shuffles driven by a fast-check seed. */
+export const random = (seed: number): (() => number) => mulberry32(seed);
 
 export function shuffle<T>(items: readonly T[], next: () => number): T[] {
   const out = [...items];
