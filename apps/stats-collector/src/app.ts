@@ -22,7 +22,7 @@ import { Logger as PinoLogger, LoggerModule } from 'nestjs-pino';
 import { Pool } from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { Topics } from '@ticketflow/contracts';
+import { Topics, type StatsBatchEvent } from '@ticketflow/contracts';
 import { API_KEYS, ApiKeyGuard } from '@ticketflow/api';
 import { EventProducer, createKafka, ensureTopics, recentHeaderValues } from '@ticketflow/kafka';
 import { createMetricsRegistry, loggerParams, metricsController } from '@ticketflow/observability';
@@ -49,6 +49,8 @@ export class StatsCollectorRuntime {
   readonly stats: StatsConfig;
   /** Resolves when a `once` run is over. */
   finished: Promise<void> = Promise.resolve();
+  /** Told after every batch event (the backfill command draws its progress from it). */
+  onEvent: ((event: StatsBatchEvent) => void) | null = null;
   private stops: (() => Promise<void>)[] = [];
 
   constructor(
@@ -205,6 +207,7 @@ export class StatsCollectorRuntime {
         onEvent: (event) => {
           if (event.type === 'stats.audits.page-fetched') pages.inc({ stream: 'audits' });
           if (event.type === 'stats.tickets.page-fetched') pages.inc({ stream: 'tickets' });
+          this.onEvent?.(event);
         },
         onStored: (windowStart) => {
           completed.inc();
