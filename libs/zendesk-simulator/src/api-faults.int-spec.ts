@@ -94,3 +94,38 @@ describe('simulator faults a client must survive', () => {
     expect((await items()).tickets.filter((id) => id === ticketId)).toHaveLength(2);
   });
 });
+
+describe('simulator surface a collector reads', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ tickets: 300, seed: 3, apiFaults: { errorRate: 0 } });
+  });
+  afterAll(() => sim.close());
+  const getJson = async (path: string) => {
+    const response = await fetch(`${sim.url}${path}`, { headers: { authorization: sim.authorization } });
+    return { date: response.headers.get('date'), body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('lists the agents and admins by cursor (users?role[]=agent&role[]=admin)', async () => {
+    const seen: { id: number; role: string }[] = [];
+    let next: string | null = '/api/v2/users.json?role[]=agent&role[]=admin&page[size]=2';
+    while (next) {
+      const { body } = await getJson(next.replace(sim.url, ''));
+      seen.push(...(body['users'] as { id: number; role: string }[]));
+      next = (body['links'] as { next: string | null }).next;
+    }
+    const agents = sim.world.directory.agents.map((a) => a.id).sort((a, b) => a - b);
+    expect(seen.map((u) => u.id)).toEqual(agents);
+    expect(new Set(seen.map((u) => u.role))).toEqual(new Set(sim.world.directory.agents.map((a) => a.role)));
+  });
+
+  it("dates every export answer (the collector's server clock) and keeps deleted tickets' created_at", async () => {
+    const { date, body } = await getJson('/api/v2/incremental/tickets/cursor.json?start_time=0');
+    expect(Math.abs(Date.parse(date!) - Date.now())).toBeLessThan(5_000);
+    const deleted = (body['tickets'] as { status: string; created_at: string }[]).filter(
+      (t) => t.status === 'deleted',
+    );
+    expect(deleted.length).toBeGreaterThan(0);
+    for (const ticket of deleted) expect(Date.parse(ticket.created_at)).not.toBeNaN();
+  });
+});

@@ -335,6 +335,34 @@ export class ZendeskApiController {
     return { users, next_page: null, previous_page: null, count: users.length };
   }
 
+  /** Users by id, cursor-paginated; `role[]=agent&role[]=admin` lists the agents (names for stats and reports). */
+  @Get('users')
+  listUsers(@Query() query: Query) {
+    const pageSize = intParam(query['page[size]'], 'page[size]', 100, 100);
+    // Express gives `role[]` as one value or several; the next link carries them comma-separated.
+    const wanted = [query['role[]'] ?? query['role'] ?? []].flat().flatMap((role) => String(role).split(','));
+    const after = query['page[after]'] ? decodeCursor<number>(query['page[after]']) : 0;
+    const matching = [...this.world.directory.usersById.values()]
+      .filter((user) => user.id > after && (wanted.length === 0 || wanted.includes(user.role)))
+      .sort((a, b) => a.id - b.id);
+    const users = matching.slice(0, pageSize);
+    const last = users[users.length - 1];
+    const page = { afterCursor: last ? encodeCursor(last.id) : null, hasMore: matching.length > pageSize };
+    return {
+      users,
+      meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: null },
+      links: {
+        next: this.nextPage(
+          'users.json',
+          page,
+          pageSize,
+          wanted.length ? { 'role[]': wanted.join(',') } : {},
+        ),
+        prev: null,
+      },
+    };
+  }
+
   @Get('users/search')
   searchUsers(@Query('query') query = '', @Query('external_id') externalId?: string) {
     if (externalId !== undefined) return { users: [], next_page: null, previous_page: null, count: 0 };
