@@ -33,6 +33,7 @@ import {
   StatsStore,
   hourCompletion,
   isoOf,
+  pendingWindows,
   statsMigrations,
   type StatsConfig,
 } from '@ticketflow/stats';
@@ -66,96 +67,70 @@ export class StatsCollectorRuntime {
 
   async start(): Promise<void> {
     const c = this.config;
-    const metric = <T>(make: (registers: Registry[]) => T) => make([this.registry]);
-    const completed = metric(
-      (registers) =>
-        new Counter({ name: 'stats_hours_completed_total', help: 'Windows stored (complete)', registers }),
-    );
-    const finalizeDelay = metric(
-      (registers) =>
-        new Gauge({
-          name: 'stats_finalize_delay_seconds',
-          help: 'Seconds from the end of the last stored window to its storing',
-          registers,
-        }),
-    );
-    const pages = metric(
-      (registers) =>
-        new Counter({
-          name: 'stats_pages_fetched_total',
-          help: 'Export pages fetched',
-          labelNames: ['stream'],
-          registers,
-        }),
-    );
-    const requests = metric(
-      (registers) =>
-        new Counter({
-          name: 'zendesk_requests_total',
-          help: 'Zendesk API answers by endpoint and status (or timeout / network)',
-          labelNames: ['endpoint', 'status'],
-          registers,
-        }),
-    );
-    const retries = metric(
-      (registers) =>
-        new Counter({
-          name: 'zendesk_retries_total',
-          help: 'Zendesk requests retried, by reason',
-          labelNames: ['reason'],
-          registers,
-        }),
-    );
-    const halted = metric(
-      (registers) =>
-        new Gauge({
-          name: 'stats_stream_broken',
-          help: '1 while a broken export stream halts the batches',
-          registers,
-        }),
-    );
-    const failures = metric(
-      (registers) =>
-        new Counter({
-          name: 'stats_run_failures_total',
-          help: 'Runs that failed and were retried',
-          registers,
-        }),
-    );
-    const writer = metric(
-      (registers) =>
-        new Gauge({
-          name: 'stats_writer',
-          help: '1 while this instance holds the collector lock',
-          registers,
-        }),
-    );
+    const registers = [this.registry];
+    const completed = new Counter({
+      name: 'stats_hours_completed_total',
+      help: 'Windows stored (complete)',
+      registers,
+    });
+    const finalizeDelay = new Gauge({
+      name: 'stats_finalize_delay_seconds',
+      help: 'Seconds from the end of the last stored window to its storing',
+      registers,
+    });
+    const pages = new Counter({
+      name: 'stats_pages_fetched_total',
+      help: 'Export pages fetched',
+      labelNames: ['stream'],
+      registers,
+    });
+    const requests = new Counter({
+      name: 'zendesk_requests_total',
+      help: 'Zendesk API answers by endpoint and status (or timeout / network)',
+      labelNames: ['endpoint', 'status'],
+      registers,
+    });
+    const retries = new Counter({
+      name: 'zendesk_retries_total',
+      help: 'Zendesk requests retried, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    const halted = new Gauge({
+      name: 'stats_stream_broken',
+      help: '1 while a broken export stream halts the batches',
+      registers,
+    });
+    const failures = new Counter({
+      name: 'stats_run_failures_total',
+      help: 'Runs that failed and were retried',
+      registers,
+    });
+    const writer = new Gauge({
+      name: 'stats_writer',
+      help: '1 while this instance holds the collector lock',
+      registers,
+    });
     const runtime = () => this;
-    metric(
-      (registers) =>
-        new Gauge({
-          name: 'stats_hours_open',
-          help: 'Closed windows not stored yet',
-          registers,
-          collect(this: Gauge) {
-            this.set(runtime().pendingWindows().length);
-          },
-        }),
-    );
-    metric(
-      (registers) =>
-        new Gauge({
-          name: 'stats_stream_coverage_seconds',
-          help: 'Unix second up to which each export stream is proven',
-          labelNames: ['stream'],
-          registers,
-          collect(this: Gauge) {
-            const state = runtime().collector?.current;
-            if (state?.audits.coverageUntil) this.set({ stream: 'audits' }, state.audits.coverageUntil);
-            if (state?.tickets.horizon) this.set({ stream: 'tickets' }, state.tickets.horizon);
-          },
-        }),
-    );
+    new Gauge({
+      name: 'stats_hours_open',
+      help: 'Closed windows not stored yet',
+      registers,
+      collect(this: Gauge) {
+        this.set(runtime().pendingWindows().length);
+      },
+    });
+    new Gauge({
+      name: 'stats_stream_coverage_seconds',
+      help: 'Unix second up to which each export stream is proven',
+      labelNames: ['stream'],
+      registers,
+      collect(this: Gauge) {
+        const state = runtime().collector?.current;
+        if (state?.audits.coverageUntil) this.set({ stream: 'audits' }, state.audits.coverageUntil);
+        if (state?.tickets.horizon) this.set({ stream: 'tickets' }, state.tickets.horizon);
+      },
+    });
 
     this.db = await openDatabase({
       url: c.DATABASE_URL,
@@ -244,17 +219,10 @@ export class StatsCollectorRuntime {
     this.stops.unshift(() => this.runner.stop());
   }
 
-  /** Closed windows (oldest first) whose batch is not complete yet. */
+  /** Windows that ended (oldest first) and are not stored yet. */
   pendingWindows(): number[] {
     const state = this.collector?.current;
-    if (!state) return [];
-    const { windowSeconds } = this.stats;
-    const now = Date.now() / 1000;
-    const pending: number[] = [];
-    const first = Math.ceil(this.stats.collectionStart / windowSeconds) * windowSeconds;
-    for (let start = first; start + windowSeconds <= now; start += windowSeconds)
-      if (!state.hours.get(start)?.completed) pending.push(start);
-    return pending;
+    return state ? pendingWindows(state, Date.now() / 1000, this.stats) : [];
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { decode, type StatsBatchEvent, type TopicDefinition } from '@ticketflow/contracts';
-import type { StatsBatchEvent as StatsBatchEventSchema } from '@ticketflow/contracts';
 import { readToEnd, type EventProducer } from '@ticketflow/kafka';
 import type { ZendeskClient } from '@ticketflow/zendesk';
 import { canonicalJson } from './canonical';
@@ -45,7 +44,7 @@ export class StatsCollector {
       producer: EventProducer;
       zendesk: ZendeskClient;
       store: StatsStore;
-      topic: TopicDefinition<typeof StatsBatchEventSchema>;
+      topic: TopicDefinition<typeof StatsBatchEvent>;
       config: StatsConfig;
       /** Unix milliseconds; tests move it. */
       clock?: () => number;

@@ -22,6 +22,18 @@ export type Completion =
       coverageUntil: number | null;
     };
 
+/** The first window collected: the first whole one starting at or after the collection start. */
+export const firstWindow = (config: StatsConfig) =>
+  Math.ceil(config.collectionStart / config.windowSeconds) * config.windowSeconds;
+
+/** Windows that ended by `now` and are not stored yet, oldest first (the `stats_hours_open` gauge). */
+export function pendingWindows(state: StatsState, now: number, config: StatsConfig): number[] {
+  const pending: number[] = [];
+  for (let start = firstWindow(config); start + config.windowSeconds <= now; start += config.windowSeconds)
+    if (!state.hours.get(start)?.completed) pending.push(start);
+  return pending;
+}
+
 /** When window H may be finalized at the earliest: rule (a), H + window + 61 s + settle. */
 export const closesAt = (windowStart: number, config: StatsConfig) =>
   windowStart + config.windowSeconds + EXPORT_LAG_SECONDS + config.settleSeconds;

@@ -1,6 +1,6 @@
 import type { HourlyStatsResult } from '@ticketflow/contracts';
 import { resultSha256 } from './canonical';
-import { closesAt, hourCompletion } from './completion';
+import { closesAt, firstWindow, hourCompletion } from './completion';
 import { computeHourlyStats } from './compute';
 import type { StatsConfig } from './config';
 import { hourFacts, hourSources, windowUpdaters, type HourSources } from './hours';
@@ -46,7 +46,7 @@ export function decide(state: StatsState, now: number, config: StatsConfig): Sta
   let target: number | null = null;
   // A solve whose ticket the export has not shown yet (Zendesk showing it late): the ticket walk goes on.
   let ticketMissing = false;
-  let start = Math.ceil(config.collectionStart / W) * W;
+  let start = firstWindow(config);
   for (; closesAt(start, config) <= now; start += W) {
     const hour = state.hours.get(start);
     if (hour?.completed) continue;
