@@ -15,6 +15,8 @@ export const EnrichmentEnv = z.object({
   ZENDESK_EMAIL: z.email(),
   ZENDESK_API_TOKEN: z.string().min(8),
   ZENDESK_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(400),
+  /** Zendesk's incremental-export budget per account, shared with the stats-collector through Postgres; 0 = off. */
+  ZENDESK_INCREMENTAL_PER_MINUTE: z.coerce.number().int().min(0).default(10),
   /** Keys accepted by the query API (x-api-key or Authorization: Bearer), comma-separated. */
   ENRICHMENT_API_KEYS: EnvFields.secretList,
   /** Seconds between reconciliation passes; 0 = only on demand (POST /admin/reconcile). */

@@ -20,7 +20,7 @@ import {
   type RunningBatchConsumer,
 } from '@ticketflow/kafka';
 import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
-import { ZendeskClient } from '@ticketflow/zendesk';
+import { ZendeskBudget1795650000000, ZendeskClient, openIncrementalBudget } from '@ticketflow/zendesk';
 import type { EnrichmentConfig } from './config';
 
 /** Everything enrichment runs besides HTTP: consumers, open-set publisher, requester resolution, reconciliation. */
@@ -119,7 +119,7 @@ export class EnrichmentRuntime {
       url: config.DATABASE_URL,
       schema: config.DATABASE_SCHEMA,
       entities: [ConsumerOffsetEntity],
-      migrations: [...persistenceMigrations, ...enrichmentMigrations],
+      migrations: [...persistenceMigrations, ZendeskBudget1795650000000, ...enrichmentMigrations],
     });
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'enrichment' });
     this.admin = kafka.admin();
@@ -131,11 +131,14 @@ export class EnrichmentRuntime {
     );
     this.producer = new EventProducer(kafka);
     await this.producer.connect();
+    const budget = openIncrementalBudget(config.DATABASE_URL, config.ZENDESK_INCREMENTAL_PER_MINUTE);
+    if (budget) this.stops.push(budget.close);
     const zendesk = new ZendeskClient({
       baseUrl: config.ZENDESK_BASE_URL,
       email: config.ZENDESK_EMAIL,
       apiToken: config.ZENDESK_API_TOKEN,
       requestsPerMinute: config.ZENDESK_REQUESTS_PER_MINUTE,
+      incrementalLimiter: budget?.limiter,
     });
     this.projector = new EnrichmentProjector(this.db, config.CONSUMER_GROUP);
     this.resolver = new RequesterResolver(this.db, zendesk, this.projector);

@@ -19,7 +19,6 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger, LoggerModule } from 'nestjs-pino';
-import { Pool } from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { Topics, type StatsBatchEvent } from '@ticketflow/contracts';
@@ -37,7 +36,7 @@ import {
   statsMigrations,
   type StatsConfig,
 } from '@ticketflow/stats';
-import { ZendeskBudget1795650000000, ZendeskClient, sharedIncrementalBudget } from '@ticketflow/zendesk';
+import { ZendeskBudget1795650000000, ZendeskClient, openIncrementalBudget } from '@ticketflow/zendesk';
 import type { StatsCollectorConfig } from './config';
 
 /** Collector, runner and outbox relay of the stats-collector, with their metrics. */
@@ -57,11 +56,14 @@ export class StatsCollectorRuntime {
   constructor(
     readonly config: StatsCollectorConfig,
     private readonly registry: Registry,
+    /** Unix milliseconds; tests that move a simulator's clock move this one with it. */
+    readonly clock: () => number = Date.now,
   ) {
     this.stats = {
       windowSeconds: config.STATS_WINDOW_SECONDS,
       settleSeconds: config.STATS_SETTLE_SECONDS,
       collectionStart: config.STATS_START_TIME,
+      verifyAfterSeconds: config.STATS_VERIFY_AFTER_SECONDS,
     };
   }
 
@@ -71,6 +73,11 @@ export class StatsCollectorRuntime {
     const completed = new Counter({
       name: 'stats_hours_completed_total',
       help: 'Windows stored (complete)',
+      registers,
+    });
+    const revised = new Counter({
+      name: 'stats_hours_revised_total',
+      help: 'Stored windows revised because their verification re-read found other facts (alerts)',
       registers,
     });
     const finalizeDelay = new Gauge({
@@ -149,20 +156,15 @@ export class StatsCollectorRuntime {
     await producer.connect();
     this.stops.push(() => producer.disconnect());
 
-    let budgetPool: Pool | null = null;
-    if (c.ZENDESK_INCREMENTAL_PER_MINUTE > 0) {
-      budgetPool = new Pool({ connectionString: c.DATABASE_URL, max: 2, application_name: 'zendesk-budget' });
-      this.stops.push(() => budgetPool!.end());
-    }
+    const budget = openIncrementalBudget(c.DATABASE_URL, c.ZENDESK_INCREMENTAL_PER_MINUTE);
+    if (budget) this.stops.push(budget.close);
     const zendesk = new ZendeskClient({
       baseUrl: c.ZENDESK_BASE_URL,
       email: c.ZENDESK_EMAIL,
       apiToken: c.ZENDESK_API_TOKEN,
       requestsPerMinute: c.ZENDESK_REQUESTS_PER_MINUTE,
       timeoutMs: c.ZENDESK_TIMEOUT_MS,
-      incrementalLimiter: budgetPool
-        ? sharedIncrementalBudget(budgetPool, c.ZENDESK_INCREMENTAL_PER_MINUTE)
-        : undefined,
+      incrementalLimiter: budget?.limiter,
       onResponse: (endpoint, status) => requests.inc({ endpoint: endpointOf(endpoint), status }),
       onRetry: (reason) => {
         retries.inc({ reason });
@@ -177,6 +179,7 @@ export class StatsCollectorRuntime {
       store: this.store,
       topic: batchTopic,
       config: this.stats,
+      clock: this.clock,
       perPage: c.STATS_PAGE_SIZE,
       hooks: {
         onEvent: (event) => {
@@ -186,8 +189,15 @@ export class StatsCollectorRuntime {
         },
         onStored: (windowStart) => {
           completed.inc();
-          finalizeDelay.set(Date.now() / 1000 - (windowStart + this.stats.windowSeconds));
+          finalizeDelay.set(this.clock() / 1000 - (windowStart + this.stats.windowSeconds));
           this.logger.log({ msg: 'window stored', windowStart: isoOf(windowStart) });
+        },
+        onRevised: (windowStart) => {
+          revised.inc();
+          this.logger.warn({
+            msg: 'stored window revised: its verification re-read found other facts',
+            windowStart: isoOf(windowStart),
+          });
         },
       },
     });
@@ -202,6 +212,7 @@ export class StatsCollectorRuntime {
     this.stops.unshift(() => relay.stop());
     this.runner = new StatsRunner(this.db, this.collector, {
       mode: c.STATS_MODE,
+      clock: this.clock,
       onError: (error) => {
         failures.inc();
         this.logger.warn({ msg: 'stats run failed; replaying the log and retrying', error: error.message });
@@ -215,14 +226,19 @@ export class StatsCollectorRuntime {
       },
       onWriter: (holds) => writer.set(holds ? 1 : 0),
     });
-    this.finished = this.runner.start();
+    this.finished = this.runner.start().then(async () => {
+      if (c.STATS_MODE !== 'once') return;
+      // A CronJob run ends with what it stored published, not with the next run an hour later.
+      await relay.stop();
+      while ((await relay.flush()) > 0);
+    });
     this.stops.unshift(() => this.runner.stop());
   }
 
   /** Windows that ended (oldest first) and are not stored yet. */
   pendingWindows(): number[] {
     const state = this.collector?.current;
-    return state ? pendingWindows(state, Date.now() / 1000, this.stats) : [];
+    return state ? pendingWindows(state, this.clock() / 1000, this.stats) : [];
   }
 
   async stop(): Promise<void> {
@@ -275,7 +291,7 @@ class StatsController {
     const completion = hourCompletion(
       this.runtime.collector.current,
       seconds,
-      Date.now() / 1000,
+      this.runtime.clock() / 1000,
       this.runtime.stats,
     );
     throw new HttpException(
@@ -354,9 +370,10 @@ class StatsCollectorModule {
 
 export async function createStatsCollectorApp(
   config: StatsCollectorConfig,
+  clock?: () => number,
 ): Promise<{ app: INestApplication; runtime: StatsCollectorRuntime }> {
   const registry = createMetricsRegistry('stats-collector');
-  const runtime = new StatsCollectorRuntime(config, registry);
+  const runtime = new StatsCollectorRuntime(config, registry, clock);
   const app = await NestFactory.create(StatsCollectorModule.create(config, runtime, registry), {
     bufferLogs: true,
   });

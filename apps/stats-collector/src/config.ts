@@ -39,6 +39,11 @@ export const StatsCollectorEnv = z.object({
     .default(3600),
   /** Waited after a window's end (and the export's last minute) for records Zendesk shows late. */
   STATS_SETTLE_SECONDS: z.coerce.number().int().min(0).default(300),
+  /**
+   * A stored window's solves are read again this long after storing it; other facts are stored as a logged
+   * revision (`stats.hour.revised`). 0 = never.
+   */
+  STATS_VERIFY_AFTER_SECONDS: z.coerce.number().int().min(0).default(86_400),
   /** `continuous`: a long-running service; `once`: finish what is due and exit (the chart's CronJob). */
   STATS_MODE: z.enum(['continuous', 'once']).default('continuous'),
   /** Keys for GET /stats and POST /admin/stats/run (x-api-key or Authorization: Bearer), comma-separated. */

@@ -273,6 +273,29 @@ export const StatsHourRevised = z
   });
 export type StatsHourRevised = z.infer<typeof StatsHourRevised>;
 
+export const StatsHourReread = z
+  .object({
+    ...batchEventBase,
+    type: z.literal('stats.hour.reread'),
+    eventId: HourEventId('reread:r\\d+'),
+    windowStart: WindowStart,
+    revision: z.number().int().positive().describe('the stored revision this re-read verifies'),
+    pages: z.number().int().positive().describe('ticket-events pages read from the window start'),
+    solves: z.array(StatsSolveFact).describe('every solve of the window the export shows now'),
+    users: z.array(StatsUserRole).describe('roles read for updaters the batch had not seen'),
+    tickets: z.array(StatsTicketFact).describe('tickets (tickets/show_many) the log had no created_at for'),
+  })
+  .refine(
+    (event) => event.eventId === hourEventId(event.windowStart, `reread:r${event.revision}`),
+    eventIdMismatch,
+  )
+  .meta({
+    id: 'StatsHourReread',
+    description:
+      "The verification pass read a stored window's solves again, a day later; a different result follows as stats.hour.revised.",
+  });
+export type StatsHourReread = z.infer<typeof StatsHourReread>;
+
 export const StatsBatchEvent = z
   .discriminatedUnion('type', [
     StatsAuditsPageFetched,
@@ -280,6 +303,7 @@ export const StatsBatchEvent = z
     StatsHourOpened,
     StatsUsersFetched,
     StatsHourCompleted,
+    StatsHourReread,
     StatsHourRevised,
   ])
   .meta({ id: 'StatsBatchEvent' });

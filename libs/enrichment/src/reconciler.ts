@@ -169,10 +169,7 @@ export class Reconciler {
     // 3. Audited changes of tickets the export did not show this pass (read again within the settle lag).
     const leftover = [...changes.keys()];
     for (let i = 0; i < leftover.length; i += 100) {
-      const ids = leftover.slice(i, i + 100);
-      const { tickets: found } = await this.zendesk.get<{ tickets: RestTicket[] }>(
-        `/api/v2/tickets/show_many.json?ids=${ids.join(',')}`,
-      );
+      const found = await this.zendesk.showManyTickets(leftover.slice(i, i + 100));
       const events = found.map((ticket) =>
         reconciledEvent(ticket, changes.get(String(ticket.id)) ?? [], passId),
       );
@@ -205,15 +202,8 @@ export class Reconciler {
       next = page.meta.has_more ? page.links.next : null;
     }
     const candidates = held.map((r) => r.ticket_id).filter((id) => !restorable.has(id));
-    const purged: string[] = [];
-    for (let i = 0; i < candidates.length; i += 100) {
-      const ids = candidates.slice(i, i + 100);
-      const { tickets: live } = await this.zendesk.get<{ tickets: RestTicket[] }>(
-        `/api/v2/tickets/show_many.json?ids=${ids.join(',')}`,
-      );
-      const alive = new Set(live.map((t) => String(t.id)));
-      purged.push(...ids.filter((id) => !alive.has(id)));
-    }
+    const alive = new Set((await this.zendesk.showManyTickets(candidates)).map((t) => String(t.id)));
+    const purged = candidates.filter((id) => !alive.has(id));
     const now = new Date().toISOString();
     const events: TicketEvent[] = purged.map((id) => ({
       schemaVersion: 1,

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { decode, type StatsBatchEvent, type TopicDefinition } from '@ticketflow/contracts';
+import {
+  decode,
+  type StatsBatchEvent,
+  type StatsSolveFact,
+  type TopicDefinition,
+} from '@ticketflow/contracts';
 import { readToEnd, type EventProducer } from '@ticketflow/kafka';
 import type { ZendeskClient } from '@ticketflow/zendesk';
 import { canonicalJson } from './canonical';
@@ -11,20 +16,27 @@ import {
   batchEventKey,
   hourCompleted,
   hourOpened,
+  hourReread,
+  hourRevised,
+  rolesOf,
   ticketsPageFetched,
   usersFetched,
 } from './events';
 import { evolve, foldStatsLog } from './evolve';
 import { initialStatsState, type StatsState } from './state';
 import type { StatsStore } from './store';
-import type { RawTicketEvent } from './solves';
-import type { RawTicket } from './tickets';
+import { preferredSolve, solveFactsOf, solveKey, type RawTicketEvent } from './solves';
+import { ticketFactOf, type RawTicket } from './tickets';
+import { EXPORT_LAG_SECONDS } from './time';
+import { rereadNeeds } from './verify';
 
 export interface StatsCollectorHooks {
   /** Each batch event once Kafka acknowledged it. */
   onEvent?: (event: StatsBatchEvent) => void;
   /** A window stored (not a replayed one found already stored). */
   onStored?: (windowStart: number) => void;
+  /** A stored window revised after its verification re-read found other facts. */
+  onRevised?: (windowStart: number) => void;
 }
 
 /**
@@ -135,19 +147,57 @@ export class StatsCollector {
       case 'open-hour':
         return hourOpened(command, occurredAt);
       case 'fetch-roles': {
-        const users = await this.deps.zendesk.showManyUsers(command.userIds);
-        return usersFetched(
-          command,
-          users.map((user) => ({ id: String(user.id), role: user.role })),
-          occurredAt,
-        );
+        return usersFetched(command, await this.deps.zendesk.showManyUsers(command.userIds), occurredAt);
       }
       case 'finalize': {
         const outcome = await this.deps.store.complete(command, new Date(this.now() * 1000));
         if (outcome === 'stored') this.deps.hooks?.onStored?.(command.windowStart);
         return hourCompleted(command, occurredAt);
       }
+      case 'verify-hour':
+        return hourReread(command, await this.reread(command.windowStart), occurredAt);
+      case 'revise': {
+        const outcome = await this.deps.store.revise(command, new Date(this.now() * 1000));
+        if (outcome === 'stored') this.deps.hooks?.onRevised?.(command.windowStart);
+        return hourRevised(command, occurredAt);
+      }
     }
+  }
+
+  /** The window's solves as the export shows them now, and the roles and created_at the log lacks for them. */
+  private async reread(windowStart: number) {
+    const { zendesk, perPage } = this.deps;
+    const end = windowStart + this.deps.config.windowSeconds;
+    const solves = new Map<string, StatsSolveFact>();
+    let pages = 0;
+    for (let start = windowStart; ;) {
+      const page = await zendesk.incrementalTicketEvents(start, perPage);
+      pages++;
+      for (const solve of solveFactsOf(page.ticket_events as unknown as RawTicketEvent[])) {
+        if (solve.at < windowStart || solve.at >= end) continue;
+        const known = solves.get(solveKey(solve));
+        solves.set(solveKey(solve), known ? preferredSolve(known, solve) : solve);
+      }
+      if (page.end_of_stream) {
+        if ((page.serverTime ?? this.now()) - EXPORT_LAG_SECONDS < end)
+          throw new Error(`re-reading ${windowStart}: the export cannot prove the window's end yet`);
+        break;
+      }
+      // A page holds every item of its last second: the window is read once a page reaches its last second.
+      if (page.end_time >= end - 1) break;
+      if (page.end_time <= start)
+        throw new Error(`re-reading ${windowStart}: the page from ${start} ends at ${page.end_time}`);
+      start = page.end_time;
+    }
+    const read = [...solves.values()].sort((a, b) => (solveKey(a) < solveKey(b) ? -1 : 1));
+    const needs = rereadNeeds(this.state, windowStart, read);
+    const users = needs.userIds.length
+      ? rolesOf(needs.userIds, await zendesk.showManyUsers(needs.userIds))
+      : [];
+    const tickets = needs.ticketIds.length
+      ? (await zendesk.showManyTickets(needs.ticketIds)).map((ticket) => ticketFactOf(ticket as RawTicket))
+      : [];
+    return { pages, solves: read, users, tickets };
   }
 }
 

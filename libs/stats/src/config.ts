@@ -6,4 +6,6 @@ export interface StatsConfig {
   settleSeconds: number;
   /** STATS_START_TIME: both walks start here; the first window is the first that starts at or after it. */
   collectionStart: number;
+  /** Seconds after storing a window when the verification pass reads it again (86,400); 0 or absent: never. */
+  verifyAfterSeconds?: number;
 }

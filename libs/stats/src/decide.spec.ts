@@ -4,7 +4,16 @@ import { closesAt } from './completion';
 import { computeHourlyStats } from './compute';
 import type { StatsConfig } from './config';
 import { decide, type StatsCommand } from './decide';
-import { auditsPageFetched, hourCompleted, hourOpened, ticketsPageFetched, usersFetched } from './events';
+import {
+  auditsPageFetched,
+  hourCompleted,
+  hourOpened,
+  hourReread,
+  hourRevised,
+  rolesOf,
+  ticketsPageFetched,
+  usersFetched,
+} from './events';
 import { evolve, foldStatsLog } from './evolve';
 import { solveFactsOf, type RawTicketEvent } from './solves';
 import { T0, W, pageAudits, sha256, statusAudit, testConfig, ticket } from '../test/log-builders';
@@ -61,6 +70,20 @@ class FakeZendesk {
       }
       case 'finalize':
         return hourCompleted(command, occurredAt);
+      case 'verify-hour': {
+        const end = command.windowStart + W;
+        const solves = solveFactsOf(
+          this.items.filter((item) => (item.timestamp as number) <= now - Math.max(60, this.lag)),
+        ).filter((solve) => solve.at >= command.windowStart && solve.at < end);
+        const ids = [...new Set(solves.map((solve) => solve.updaterId))].filter((id) => id !== '-1');
+        const users = rolesOf(
+          ids,
+          ids.filter((id) => this.roles[id]).map((id) => ({ id, role: this.roles[id]! })),
+        );
+        return hourReread(command, { pages: 1, solves, users, tickets: [] }, occurredAt);
+      }
+      case 'revise':
+        return hourRevised(command, occurredAt);
       default:
         throw new Error(`not a request: ${command.kind}`);
     }
@@ -333,5 +356,65 @@ describe('decide', () => {
     expect(settled.completed).toBeGreaterThanOrEqual(8);
     expect(settled.wrong).toBe(0);
     expect(run(0).wrong).toBeGreaterThan(0); // the negative control: the walk had passed the late changes
+  });
+
+  it('re-reads each stored window once, after verifyAfterSeconds, and revises exactly the windows that missed late changes', () => {
+    const items = Array.from({ length: 60 }, (_, i) =>
+      statusAudit(2000 + i, 101 + (i % 4), T0 + 10 * i + (i % 3), 9, 'open', 'solved'),
+    );
+    const createdAt = new Map(TICKETS.map((t) => [String(t.id), t.created]));
+    const truth = (start: number) =>
+      computeHourlyStats(
+        { solves: solveFactsOf(items), createdAt, roles: new Map([['9', 'agent']]) },
+        start,
+        W,
+      );
+    const run = (settleSeconds: number) => {
+      const config: StatsConfig = {
+        windowSeconds: W,
+        settleSeconds,
+        collectionStart: T0,
+        verifyAfterSeconds: 600,
+      };
+      const zendesk = new FakeZendesk(items, TICKETS, { '9': 'agent' }, 1000, 100);
+      let state = initialStatsState(W);
+      const log: StatsBatchEvent[] = [];
+      for (let now = T0 + 7; now < T0 + 12 * W; now += 13) {
+        const ran = tick(state, now, zendesk, config);
+        state = ran.state;
+        log.push(...ran.events);
+      }
+      const wrongBefore = log
+        .filter((e) => e.type === 'stats.hour.completed')
+        .filter((e) => e.resultSha256 !== resultSha256(truth(Date.parse(e.windowStart) / 1000))).length;
+      // A day later (here 600 s): every stored window is read again, once.
+      const later = tick(state, T0 + 12 * W + 600, zendesk, config);
+      log.push(...later.events);
+      const completed = [...state.hours.values()].filter((h) => h.completed).length;
+      const rereads = log.filter((e) => e.type === 'stats.hour.reread');
+      const revisions = log.filter((e) => e.type === 'stats.hour.revised');
+      for (const [start, hour] of later.state.hours)
+        if (hour.completed) expect(hour.completed.result).toEqual(truth(start));
+      expect(rereads).toHaveLength(completed);
+      // Once per window: a later pass re-reads only windows stored since.
+      const again = tick(later.state, later.now + 600, zendesk, config).events;
+      const reread = new Set(rereads.map((e) => e.windowStart));
+      expect(again.filter((e) => e.type === 'stats.hour.reread' && reread.has(e.windowStart))).toEqual([]);
+      expect(foldStatsLog(initialStatsState(W), [...log, ...log])).toEqual(later.state);
+      return { wrongBefore, revisions };
+    };
+    const settled = run(60);
+    expect(settled.wrongBefore).toBe(0);
+    expect(settled.revisions).toEqual([]);
+    const unsettled = run(0);
+    expect(unsettled.wrongBefore).toBeGreaterThan(0);
+    expect(unsettled.revisions).toHaveLength(unsettled.wrongBefore);
+    for (const revision of unsettled.revisions) {
+      if (revision.type !== 'stats.hour.revised') continue;
+      expect(revision.revision).toBe(2);
+      expect(revision.diff.addedSolves.length).toBeGreaterThan(0);
+      expect(revision.diff.removedSolves).toEqual([]);
+      expect(revision.diff.changedFields).toContain('solvedCount');
+    }
   });
 });

@@ -6,6 +6,7 @@ import type { StatsConfig } from './config';
 import { hourFacts, hourSources, windowUpdaters, type HourSources } from './hours';
 import type { AuditsStream, StatsState, TicketsStream } from './state';
 import { EXPORT_LAG_SECONDS } from './time';
+import { revisionDue, verificationDue, type ReviseCommand } from './verify';
 
 /** The one thing to do next; times are unix seconds. */
 export type StatsCommand =
@@ -22,6 +23,8 @@ export type StatsCommand =
       resultSha256: string;
       sources: HourSources;
     }
+  | { kind: 'verify-hour'; windowStart: number; revision: number }
+  | ReviseCommand
   | { kind: 'wait'; until: number; reason: string }
   | { kind: 'halt'; reasons: string[] };
 
@@ -41,6 +44,8 @@ export function decide(state: StatsState, now: number, config: StatsConfig): Sta
   ];
   if (broken.some(Boolean))
     return { kind: 'halt', reasons: broken.filter((reason): reason is string => !!reason) };
+  const revision = revisionDue(state);
+  if (revision) return revision;
 
   const W = config.windowSeconds;
   let target: number | null = null;
@@ -66,7 +71,11 @@ export function decide(state: StatsState, now: number, config: StatsConfig): Sta
       return { kind: 'fetch-roles', windowStart: start, userIds: windowUpdaters(state, start) };
   }
   if (target === null)
-    return { kind: 'wait', until: closesAt(start, config), reason: 'no closed window is pending' };
+    return verifyOrWait(state, now, config, {
+      kind: 'wait',
+      until: closesAt(start, config),
+      reason: 'no closed window is pending',
+    });
 
   const audits = auditsCommand(state.audits, target, now, config);
   if (audits?.kind === 'fetch-audits') return audits;
@@ -75,13 +84,33 @@ export function decide(state: StatsState, now: number, config: StatsConfig): Sta
   const waits = [audits, tickets].filter(
     (command): command is Extract<StatsCommand, { kind: 'wait' }> => !!command,
   );
-  if (waits.length) return waits.reduce((a, b) => (b.until < a.until ? b : a));
+  if (waits.length)
+    return verifyOrWait(
+      state,
+      now,
+      config,
+      waits.reduce((a, b) => (b.until < a.until ? b : a)),
+    );
   // Every pending window is stuck on a fact no page will bring (a ticket without created_at, a role not recorded).
-  return {
+  return verifyOrWait(state, now, config, {
     kind: 'wait',
     until: closesAt(start, config),
     reason: 'pending windows wait for facts no page brings',
-  };
+  });
+}
+
+/** Verification uses time the pending windows leave: only when they would wait, and never past a due re-read. */
+function verifyOrWait(
+  state: StatsState,
+  now: number,
+  config: StatsConfig,
+  wait: Extract<StatsCommand, { kind: 'wait' }>,
+): StatsCommand {
+  const { due, next } = verificationDue(state, now, config);
+  if (due) return { kind: 'verify-hour', ...due };
+  return next !== null && next < wait.until
+    ? { kind: 'wait', until: next, reason: 'a stored window is due for verification' }
+    : wait;
 }
 
 function finalize(state: StatsState, windowStart: number): StatsCommand {

@@ -3,6 +3,11 @@ import type {
   StatsBatchEvent,
   StatsHourCompleted,
   StatsHourOpened,
+  StatsHourReread,
+  StatsHourRevised,
+  StatsSolveFact,
+  StatsTicketFact,
+  StatsUserRole,
   StatsTicketsPageFetched,
   StatsUsersFetched,
 } from '@ticketflow/contracts';
@@ -125,18 +130,23 @@ export function hourOpened(command: Command<'open-hour'>, occurredAt: string): S
 /** Every requested id gets a row: one users/show_many does not return is unknown to Zendesk (role null). */
 export function usersFetched(
   command: Command<'fetch-roles'>,
-  found: readonly { id: string; role: string }[],
+  found: readonly { id: unknown; role: string }[],
   occurredAt: string,
 ): StatsUsersFetched {
-  const roles = new Map(found.map((user) => [user.id, user.role]));
   const windowStart = isoOf(command.windowStart);
   return {
     ...base(occurredAt),
     type: 'stats.users.fetched',
     eventId: `hour:${windowStart}:users`,
     windowStart,
-    users: command.userIds.map((id) => ({ id, role: roles.get(id) ?? null })),
+    users: rolesOf(command.userIds, found),
   };
+}
+
+/** A row per requested id, in the order asked: an id users/show_many does not return has role null. */
+export function rolesOf(userIds: readonly string[], found: readonly { id: unknown; role: string }[]) {
+  const roles = new Map(found.map((user) => [String(user.id), user.role]));
+  return userIds.map((id): StatsUserRole => ({ id, role: roles.get(id) ?? null }));
 }
 
 export function hourCompleted(command: Command<'finalize'>, occurredAt: string): StatsHourCompleted {
@@ -150,5 +160,41 @@ export function hourCompleted(command: Command<'finalize'>, occurredAt: string):
     result: command.result,
     resultSha256: command.resultSha256,
     sources: command.sources,
+  };
+}
+
+/** What the verification pass read of a stored window: its solves now, and the roles and tickets it lacked. */
+export function hourReread(
+  command: Command<'verify-hour'>,
+  read: {
+    pages: number;
+    solves: StatsSolveFact[];
+    users: StatsUserRole[];
+    tickets: StatsTicketFact[];
+  },
+  occurredAt: string,
+): StatsHourReread {
+  const windowStart = isoOf(command.windowStart);
+  return {
+    ...base(occurredAt),
+    type: 'stats.hour.reread',
+    eventId: `hour:${windowStart}:reread:r${command.revision}`,
+    windowStart,
+    revision: command.revision,
+    ...read,
+  };
+}
+
+export function hourRevised(command: Command<'revise'>, occurredAt: string): StatsHourRevised {
+  const windowStart = isoOf(command.windowStart);
+  return {
+    ...base(occurredAt),
+    type: 'stats.hour.revised',
+    eventId: `hour:${windowStart}:revised:r${command.revision}`,
+    windowStart,
+    revision: command.revision,
+    result: command.result,
+    resultSha256: command.resultSha256,
+    diff: command.diff,
   };
 }

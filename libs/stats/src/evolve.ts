@@ -7,6 +7,7 @@ import type {
 import { preferredSolve, solveKey } from './solves';
 import { emptyHour, type HourState, type StatsState } from './state';
 import { foldAuditsPage, foldTicketsPage } from './streams';
+import { verificationOf } from './verify';
 import { secondsOf, windowOf } from './time';
 
 /**
@@ -40,8 +41,17 @@ export function evolve(state: StatsState, event: StatsBatchEvent): StatsState {
           ? hour
           : {
               ...hour,
-              completed: { revision: event.revision, result: event.result, resultSha256: event.resultSha256 },
+              completed: {
+                revision: event.revision,
+                result: event.result,
+                resultSha256: event.resultSha256,
+                at: secondsOf(event.occurredAt),
+              },
             },
+      );
+    case 'stats.hour.reread':
+      return updateHour(state, event.windowStart, (hour) =>
+        hour.verification ? hour : { ...hour, verification: verificationOf(state, hour, event) },
       );
   }
 }

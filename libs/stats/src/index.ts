@@ -1,4 +1,5 @@
 import { StatsHourly1795660000000 } from './migrations/1795660000000-stats-hourly';
+import { StatsRevisions1795670000000 } from './migrations/1795670000000-stats-revisions';
 
 export * from './canonical';
 export * from './completion';
@@ -14,9 +15,10 @@ export * from './state';
 export * from './streams';
 export * from './tickets';
 export * from './time';
+export * from './verify';
 export * from './collector';
 export * from './store';
 export * from './runner';
 
 /** The stats-collector's tables, after `persistenceMigrations` (the outbox). */
-export const statsMigrations = [StatsHourly1795660000000];
+export const statsMigrations = [StatsHourly1795660000000, StatsRevisions1795670000000];

@@ -43,7 +43,23 @@ export interface CompletedHour {
   revision: number;
   result: HourlyStatsResult;
   resultSha256: string;
+  /** When this revision was stored (its event's occurredAt), unix seconds: the verification pass counts from it. */
+  at: number;
 }
+
+/** What the verification pass's re-read of a stored window showed (one re-read per window). */
+export type Verification =
+  | { revision: number; verdict: 'same' }
+  | {
+      revision: number;
+      verdict: 'differs';
+      result: HourlyStatsResult;
+      resultSha256: string;
+      /** The window's solves as re-read. */
+      solves: readonly StatsSolveFact[];
+    }
+  /** A re-read solve whose ticket has no created_at, or whose updater has no role: nothing to compare. */
+  | { revision: number; verdict: 'inconclusive'; missing: string };
 
 /** One window's batch: its solve facts (by identity), and what its events recorded. */
 export interface HourState {
@@ -53,6 +69,7 @@ export interface HourState {
   /** Updater id → role (null: unknown to Zendesk); null until `stats.users.fetched`. */
   roles: ReadonlyMap<string, string | null> | null;
   completed: CompletedHour | null;
+  verification: Verification | null;
 }
 
 /** The fold of `stats.batch-events.v1`. Maps are never changed in place: evolve copies what it writes. */
@@ -102,4 +119,5 @@ export const emptyHour = (windowStart: number): HourState => ({
   opened: null,
   roles: null,
   completed: null,
+  verification: null,
 });

@@ -1,7 +1,9 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { HourlyStatsResult, StatsHourly } from '@ticketflow/contracts';
 import { enqueueOutbox } from '@ticketflow/persistence';
 import type { StatsCommand } from './decide';
+import type { HourSources } from './hours';
+import type { ReviseCommand } from './verify';
 import { isoOf } from './time';
 
 export interface StoredWindow {
@@ -31,60 +33,119 @@ export class StatsStore {
   ): Promise<'stored' | 'already stored'> {
     const windowStart = isoOf(command.windowStart);
     return this.db.transaction(async (manager) => {
-      const [stored]: { result_sha256: string }[] = await manager.query(
-        `SELECT result_sha256 FROM stats_hourly WHERE window_start = $1 FOR UPDATE`,
-        [windowStart],
-      );
+      const [stored] = await this.locked(manager, windowStart);
       if (stored) {
         if (stored.result_sha256 === command.resultSha256) return 'already stored';
         throw new Error(
           `window ${windowStart} is stored with result ${stored.result_sha256}, not ${command.resultSha256}: a revision`,
         );
       }
-      const { result } = command;
-      await manager.query(
-        `INSERT INTO stats_hourly (window_start, window_end, window_seconds, definition_version, revision, solved_count,
-           resolution_seconds_sum, average_resolution_seconds, median_resolution_seconds, unattributed_solves,
-           most_efficient_agent_id, fastest_agent_id, result, result_sha256, sources, completed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-        [
-          result.windowStart,
-          result.windowEnd,
-          result.windowSeconds,
-          result.definitionVersion,
-          command.revision,
-          result.solvedCount,
-          result.resolutionSecondsSum,
-          result.averageResolutionSeconds,
-          result.medianResolutionSeconds,
-          result.unattributedSolves,
-          result.mostEfficientAgentId,
-          result.fastestAgentId,
-          JSON.stringify(result),
-          command.resultSha256,
-          JSON.stringify(command.sources),
-          completedAt.toISOString(),
-        ],
-      );
-      if (result.agents.length)
-        await manager.query(
-          `INSERT INTO stats_hourly_agent (window_start, agent_id, solved_count, resolution_seconds_sum)
-           SELECT $1, "agentId", "solvedCount", "resolutionSecondsSum"
-             FROM jsonb_to_recordset($2::jsonb) AS r("agentId" text, "solvedCount" int, "resolutionSecondsSum" bigint)`,
-          [windowStart, JSON.stringify(result.agents)],
-        );
-      const published: StatsHourly = {
-        schemaVersion: 1,
-        type: 'stats.hourly',
-        eventId: `hour:${windowStart}:r${command.revision}`,
-        revision: command.revision,
-        resultSha256: command.resultSha256,
-        completedAt: completedAt.toISOString(),
-        result,
-      };
-      await enqueueOutbox(manager, [{ topic: this.topic, key: windowStart, value: published }]);
+      await this.write(manager, command, completedAt, command.sources);
       return 'stored';
     });
+  }
+
+  /**
+   * Replaces a stored window's result by its next revision, logged in `stats_hourly_revision` with the diff, and
+   * publishes it, in one transaction. The revision already stored (a replay) changes nothing; a row that is not at
+   * the revision the diff starts from is refused.
+   */
+  async revise(command: ReviseCommand, revisedAt: Date): Promise<'stored' | 'already stored'> {
+    const windowStart = isoOf(command.windowStart);
+    const { previousRevision, previousResultSha256 } = command.diff;
+    return this.db.transaction(async (manager) => {
+      const [stored] = await this.locked(manager, windowStart);
+      if (stored?.revision === command.revision && stored.result_sha256 === command.resultSha256)
+        return 'already stored';
+      if (stored?.revision !== previousRevision || stored.result_sha256 !== previousResultSha256)
+        throw new Error(
+          `window ${windowStart}: revision ${command.revision} follows ${previousRevision} (${previousResultSha256}), ` +
+            `stored is ${stored ? `${stored.revision} (${stored.result_sha256})` : 'nothing'}`,
+        );
+      await manager.query(
+        `INSERT INTO stats_hourly_revision (window_start, revision, previous_revision, previous_result_sha256,
+           result_sha256, previous_result, diff, revised_at)
+         SELECT window_start, $2, revision, result_sha256, $3, result, $4, $5 FROM stats_hourly WHERE window_start = $1`,
+        [
+          windowStart,
+          command.revision,
+          command.resultSha256,
+          JSON.stringify(command.diff),
+          revisedAt.toISOString(),
+        ],
+      );
+      await this.write(manager, command, revisedAt, null);
+      return 'stored';
+    });
+  }
+
+  private locked(manager: EntityManager, windowStart: string): Promise<LockedRow[]> {
+    return manager.query(
+      `SELECT revision, result_sha256 FROM stats_hourly WHERE window_start = $1 FOR UPDATE`,
+      [windowStart],
+    );
+  }
+
+  /** The window's row (inserted, or its result replaced by a revision), its agents and its published record. */
+  private async write(
+    manager: EntityManager,
+    command: { revision: number; result: HourlyStatsResult; resultSha256: string },
+    at: Date,
+    sources: HourSources | null,
+  ): Promise<void> {
+    const { result, revision } = command;
+    const windowStart = result.windowStart;
+    await manager.query(
+      `INSERT INTO stats_hourly (window_start, window_end, window_seconds, definition_version, revision, solved_count,
+         resolution_seconds_sum, average_resolution_seconds, median_resolution_seconds, unattributed_solves,
+         most_efficient_agent_id, fastest_agent_id, result, result_sha256, sources, completed_at, revised_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+       ON CONFLICT (window_start) DO UPDATE SET
+         definition_version = EXCLUDED.definition_version, revision = EXCLUDED.revision,
+         solved_count = EXCLUDED.solved_count, resolution_seconds_sum = EXCLUDED.resolution_seconds_sum,
+         average_resolution_seconds = EXCLUDED.average_resolution_seconds,
+         median_resolution_seconds = EXCLUDED.median_resolution_seconds,
+         unattributed_solves = EXCLUDED.unattributed_solves,
+         most_efficient_agent_id = EXCLUDED.most_efficient_agent_id, fastest_agent_id = EXCLUDED.fastest_agent_id,
+         result = EXCLUDED.result, result_sha256 = EXCLUDED.result_sha256, revised_at = EXCLUDED.revised_at`,
+      [
+        windowStart,
+        result.windowEnd,
+        result.windowSeconds,
+        result.definitionVersion,
+        revision,
+        result.solvedCount,
+        result.resolutionSecondsSum,
+        result.averageResolutionSeconds,
+        result.medianResolutionSeconds,
+        result.unattributedSolves,
+        result.mostEfficientAgentId,
+        result.fastestAgentId,
+        JSON.stringify(result),
+        command.resultSha256,
+        JSON.stringify(sources ?? {}),
+        at.toISOString(),
+        sources ? null : at.toISOString(),
+      ],
+    );
+    await manager.query(`DELETE FROM stats_hourly_agent WHERE window_start = $1`, [windowStart]);
+    if (result.agents.length)
+      await manager.query(
+        `INSERT INTO stats_hourly_agent (window_start, agent_id, solved_count, resolution_seconds_sum)
+         SELECT $1, "agentId", "solvedCount", "resolutionSecondsSum"
+           FROM jsonb_to_recordset($2::jsonb) AS r("agentId" text, "solvedCount" int, "resolutionSecondsSum" bigint)`,
+        [windowStart, JSON.stringify(result.agents)],
+      );
+    const published: StatsHourly = {
+      schemaVersion: 1,
+      type: 'stats.hourly',
+      eventId: `hour:${windowStart}:r${revision}`,
+      revision,
+      resultSha256: command.resultSha256,
+      completedAt: at.toISOString(),
+      result,
+    };
+    await enqueueOutbox(manager, [{ topic: this.topic, key: windowStart, value: published }]);
   }
 
   /** Stored windows starting in [from, to), oldest first. */
@@ -104,6 +165,11 @@ export class StatsStore {
     );
     return rows[0] ? toStored(rows[0]) : null;
   }
+}
+
+interface LockedRow {
+  revision: number;
+  result_sha256: string;
 }
 
 interface Row {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
+import type { NextFunction, Request, Response } from 'express';
 import { ZendeskApiController, WORLD } from './api.controller';
 import { authenticate, DEFAULT_API_LIMITS, rateLimit, stripJsonSuffix, type ApiLimits } from './api-guards';
 import { DEFAULT_API_FAULTS, injectFaults, RequestLog, type ApiFaults, type FaultKind } from './api-faults';
@@ -71,6 +72,11 @@ export class Simulator {
       bodyParser: true,
     });
     app.use(stripJsonSuffix);
+    // The server's clock is the world's (which tests may move), as Zendesk's Date header is Zendesk's.
+    app.use('/api/v2', (_req: Request, res: Response, next: NextFunction) => {
+      res.setHeader('Date', new Date(this.world.clock()).toUTCString());
+      next();
+    });
     app.use('/api/v2', this.requests.middleware());
     app.use('/api/v2', authenticate(this.world, { apiToken: this.apiToken }));
     app.use('/api/v2', rateLimit({ ...DEFAULT_API_LIMITS, ...this.options.limits }));

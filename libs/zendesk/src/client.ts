@@ -1,6 +1,6 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { IncrementalTicketsPage, RestUser } from './rest-types';
+import type { IncrementalTicketsPage, RestTicket, RestUser } from './rest-types';
 
 export interface ZendeskClientOptions {
   /** https://<subdomain>.zendesk.com (or the simulator's URL). */
@@ -204,6 +204,18 @@ export class ZendeskClient {
       users.push(...page.users);
     }
     return users;
+  }
+
+  /** Tickets by id, 100 per request; deleted tickets are not returned. */
+  async showManyTickets(ids: string[]): Promise<RestTicket[]> {
+    const tickets: RestTicket[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      const page = await this.get<{ tickets: RestTicket[] }>(
+        `/api/v2/tickets/show_many.json?ids=${ids.slice(i, i + 100).join(',')}`,
+      );
+      tickets.push(...page.tickets);
+    }
+    return tickets;
   }
 
   /** One page of the ticket cursor export, with the server's clock. */

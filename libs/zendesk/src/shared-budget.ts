@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
@@ -18,9 +18,21 @@ export function sharedIncrementalBudget(pool: Pool, perMinute = 10): RateLimiter
     tableName: TABLE,
     tableCreated: true, // by the migration below, never at run time
     points: perMinute,
-    duration: 60,
+    // A second more than Zendesk's minute: our window opens a few ms before Zendesk's sees the request, and a
+    // request sent as ours closes must not arrive before Zendesk's closes.
+    duration: 61,
     keyPrefix: 'zendesk',
   });
+}
+
+/** The shared budget on a small pool of its own, or null when `perMinute` is 0 (off); close it on shutdown. */
+export function openIncrementalBudget(
+  databaseUrl: string,
+  perMinute: number,
+): { limiter: RateLimiterPostgres; close: () => Promise<void> } | null {
+  if (perMinute <= 0) return null;
+  const pool = new Pool({ connectionString: databaseUrl, max: 2, application_name: 'zendesk-budget' });
+  return { limiter: sharedIncrementalBudget(pool, perMinute), close: () => pool.end() };
 }
 
 /** The budget's table; every service using the shared budget lists this migration (it is idempotent). */
@@ -28,6 +40,8 @@ export class ZendeskBudget1795650000000 implements MigrationInterface {
   name = 'ZendeskBudget1795650000000';
 
   async up(runner: QueryRunner): Promise<void> {
+    // Services starting together would race on CREATE SCHEMA IF NOT EXISTS (a unique violation): one at a time.
+    await runner.query(`SELECT pg_advisory_xact_lock(hashtext('${SCHEMA}.migration'))`);
     await runner.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
     await runner.query(
       `CREATE TABLE IF NOT EXISTS ${SCHEMA}.${TABLE} (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
