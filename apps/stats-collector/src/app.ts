@@ -39,6 +39,14 @@ import {
 import { ZendeskBudget1795650000000, ZendeskClient, openIncrementalBudget } from '@ticketflow/zendesk';
 import type { StatsCollectorConfig } from './config';
 
+/** For tests that run the collector on a simulator's clock, which they move or speed up. */
+export interface RuntimeOptions {
+  /** Unix milliseconds. */
+  clock?: () => number;
+  /** The runner's longest sleep in real milliseconds (a sped-up clock needs short ones). */
+  maxSleepMs?: number;
+}
+
 /** Collector, runner and outbox relay of the stats-collector, with their metrics. */
 export class StatsCollectorRuntime {
   private readonly logger = new Logger('StatsCollector');
@@ -52,13 +60,14 @@ export class StatsCollectorRuntime {
   /** Told after every batch event (the backfill command draws its progress from it). */
   onEvent: ((event: StatsBatchEvent) => void) | null = null;
   private stops: (() => Promise<void>)[] = [];
+  readonly clock: () => number;
 
   constructor(
     readonly config: StatsCollectorConfig,
     private readonly registry: Registry,
-    /** Unix milliseconds; tests that move a simulator's clock move this one with it. */
-    readonly clock: () => number = Date.now,
+    private readonly options: RuntimeOptions = {},
   ) {
+    this.clock = options.clock ?? Date.now;
     this.stats = {
       windowSeconds: config.STATS_WINDOW_SECONDS,
       settleSeconds: config.STATS_SETTLE_SECONDS,
@@ -213,6 +222,7 @@ export class StatsCollectorRuntime {
     this.runner = new StatsRunner(this.db, this.collector, {
       mode: c.STATS_MODE,
       clock: this.clock,
+      maxSleepMs: this.options.maxSleepMs,
       onError: (error) => {
         failures.inc();
         this.logger.warn({ msg: 'stats run failed; replaying the log and retrying', error: error.message });
@@ -370,10 +380,10 @@ class StatsCollectorModule {
 
 export async function createStatsCollectorApp(
   config: StatsCollectorConfig,
-  clock?: () => number,
+  options: RuntimeOptions = {},
 ): Promise<{ app: INestApplication; runtime: StatsCollectorRuntime }> {
   const registry = createMetricsRegistry('stats-collector');
-  const runtime = new StatsCollectorRuntime(config, registry, clock);
+  const runtime = new StatsCollectorRuntime(config, registry, options);
   const app = await NestFactory.create(StatsCollectorModule.create(config, runtime, registry), {
     bufferLogs: true,
   });

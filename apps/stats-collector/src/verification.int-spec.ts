@@ -29,7 +29,7 @@ describe('settle and the verification pass (A6)', () => {
 
   /** One `once` run of a collector at the current clock: what it stored, and its metrics. */
   const runOnce = async (which: 'settled' | 'unsettled') => {
-    const { app, runtime } = await createStatsCollectorApp(collectors[which]!, clock);
+    const { app, runtime } = await createStatsCollectorApp(collectors[which]!, { clock });
     await app.listen(0, '127.0.0.1');
     await runtime.finished;
     const metrics = await (await fetch(`${await app.getUrl()}/metrics`)).text();
