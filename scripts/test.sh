@@ -14,6 +14,8 @@ log "typecheck"
 tsc -p tsconfig.json
 log "lint"
 eslint --max-warnings=0 .
+log "Prometheus alert rules (promtool)"
+bash scripts/prometheus-rules.sh
 
 log "jest"
 report="$LOCAL/jest-report.json"

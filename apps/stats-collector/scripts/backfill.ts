@@ -31,9 +31,13 @@ async function main() {
     const total = Date.now() / 1000 - config.STATS_START_TIME;
     const done = Math.max(0, covered - config.STATS_START_TIME) / total;
     const elapsed = (Date.now() - started) / 1000;
-    const eta = done > 0 && done < 1 ? Math.round((elapsed / done) * (1 - done)) : 0;
+    // Pages still needed, at the density so far; the export budget allows `perMinute` of them a minute.
+    const left = done > 0 && done < 1 ? Math.ceil((pages / done) * (1 - done)) : 0;
+    const perMinute = config.ZENDESK_INCREMENTAL_PER_MINUTE;
+    const budget = perMinute > 0 ? (left / perMinute) * 60 : 0;
+    const pace = done > 0 && done < 1 ? (elapsed / done) * (1 - done) : 0;
     process.stderr.write(
-      `\r[${'#'.repeat(Math.round(done * 30)).padEnd(30, '.')}] ${(done * 100).toFixed(0)} % · proven to ${isoOf(Math.floor(covered))} · ${pages} pages · ${stored} windows stored, ${pending} pending · ETA ${eta} s   `,
+      `\r[${'#'.repeat(Math.round(done * 30)).padEnd(30, '.')}] ${(done * 100).toFixed(0)} % · proven to ${isoOf(Math.floor(covered))} · ${pages} pages, ~${left} left · ${stored} windows stored, ${pending} pending · ETA ${Math.round(Math.max(budget, pace))} s${perMinute > 0 ? ` (${perMinute} pages/min)` : ''}   `,
     );
   };
   runtime.onEvent = (event) => {

@@ -137,6 +137,17 @@ export class StatsCollectorRuntime {
       },
     });
     new Gauge({
+      name: 'stats_pending_window_age_seconds',
+      help: 'Seconds since the oldest window not stored yet ended (0: none pending)',
+      registers,
+      collect(this: Gauge) {
+        const [oldest] = runtime().pendingWindows();
+        this.set(
+          oldest === undefined ? 0 : runtime().clock() / 1000 - (oldest + runtime().stats.windowSeconds),
+        );
+      },
+    });
+    new Gauge({
       name: 'stats_stream_coverage_seconds',
       help: 'Unix second up to which each export stream is proven',
       labelNames: ['stream'],

@@ -31,6 +31,8 @@ describe('live 60 s windows while Zendesk changes (A7)', () => {
       seed: 7,
       clock,
       apiFaults: { errorRate: 0.02 },
+      // The export's other forms (S3): child events keyed by the field, and assignee changes among them.
+      auditExport: { childEvents: 'field-keyed', assigneeEvents: true },
       limits: { perMinute: 100_000, incrementalPerMinute: 100_000 },
     });
     sim.runScenario({ ratePerSecond: 5 * SPEED, seed: 7 });

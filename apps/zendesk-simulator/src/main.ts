@@ -24,6 +24,10 @@ const Env = z.object({
   SIM_WEBHOOK_REORDER_RATE: rate.default(0),
   /** Ticket actions per second of the live scenario; 0 = none. */
   SIM_SCENARIO_RATE: z.coerce.number().min(0).default(0),
+  /** Child events of the ticket-events export: `field-name` ({field_name, value}) or `field-keyed` ({status}). */
+  SIM_AUDIT_CHILD_EVENTS: z.enum(['field-name', 'field-keyed']).default('field-name'),
+  /** Export assignee changes too (child events and assignee-only audits). */
+  SIM_AUDIT_ASSIGNEE_EVENTS: z.stringbool().default(false),
 });
 
 async function main() {
@@ -34,6 +38,7 @@ async function main() {
     tickets: env.SIM_TICKETS,
     apiToken: env.SIM_API_TOKEN,
     limits: { perMinute: env.SIM_RATE_LIMIT_PER_MINUTE },
+    auditExport: { childEvents: env.SIM_AUDIT_CHILD_EVENTS, assigneeEvents: env.SIM_AUDIT_ASSIGNEE_EVENTS },
     apiFaults: {
       errorRate: env.SIM_ERROR_RATE,
       latencyMs: env.SIM_LATENCY_MS,

@@ -1,11 +1,14 @@
-import { AuditLog } from './audits';
+import { AuditLog, type ChildEvent, type TicketEventExportItem } from './audits';
 import { World } from './world';
+
+const valueOf = (child: ChildEvent) => ('value' in child ? child.value : null);
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 
 /** Walks the export as a client does (next page from `end_time`), deduplicating page-boundary repeats. */
 function walk(log: AuditLog, untilMs: number, perPage: number) {
   const seen = new Map<number, number>();
+  const items: TicketEventExportItem[] = [];
   let start = 0;
   let pages = 0;
   for (;;) {
@@ -13,9 +16,10 @@ function walk(log: AuditLog, untilMs: number, perPage: number) {
     pages++;
     for (const item of page.items) {
       expect(item.timestamp).toBeGreaterThanOrEqual(start);
+      if (!seen.has(item.id)) items.push(item);
       seen.set(item.id, item.timestamp);
     }
-    if (page.endOfStream) return { seen, pages, end: page.endTime };
+    if (page.endOfStream) return { seen, items, pages, end: page.endTime };
     expect(page.endTime).toBeGreaterThan(start); // never a stall
     start = page.endTime;
     if (pages > 10_000) throw new Error('the walk does not end');
@@ -53,7 +57,7 @@ describe('audit log (incremental ticket events export)', () => {
     expect(first.items.map((i) => i.timestamp)).toEqual(Array(5).fill(busySecond));
     expect(first).toMatchObject({ endOfStream: false, endTime: busySecond + 1 });
     const next = log.page(first.endTime, NOW - 61_000, 2);
-    expect(next.items.map((i) => i.child_events[0]!.value)).toEqual(['solved']);
+    expect(next.items.map((i) => valueOf(i.child_events[0]!))).toEqual(['solved']);
     expect(next.endOfStream).toBe(true);
   });
 
@@ -69,11 +73,61 @@ describe('audit log (incremental ticket events export)', () => {
     world.updateTicket(ticketId, { status: 'pending' });
     const after = log.page(Math.floor(NOW / 1000), NOW + 10_000, 1000);
     expect(
-      after.items.map((i) => [i.ticket_id, i.child_events[0]!.previous_value, i.child_events[0]!.value]),
+      after.items.map((i) => [i.ticket_id, i.child_events[0]!.previous_value, valueOf(i.child_events[0]!)]),
     ).toEqual([
       [ticketId, null, 'new'],
       [ticketId, 'new', 'pending'],
     ]);
     expect(walk(log, NOW + 10_000, 1000).seen.size).toBe(before + 2);
+  });
+
+  it('writes child events keyed by the field when asked, with the same facts (S3)', () => {
+    const world = new World({ tickets: 200, seed: 8, clock: () => NOW });
+    const named = walk(new AuditLog(world), NOW - 61_000, 1000).items;
+    const keyed = walk(
+      new AuditLog(world, { childEvents: 'field-keyed', assigneeEvents: false }),
+      NOW - 61_000,
+      1000,
+    ).items;
+    expect(keyed.map((i) => i.id)).toEqual(named.map((i) => i.id));
+    for (const [n, item] of keyed.entries()) {
+      const child = item.child_events[0]!;
+      expect(child).not.toHaveProperty('field_name');
+      expect(child).toMatchObject({
+        status: valueOf(named[n]!.child_events[0]!),
+        previous_value: named[n]!.child_events[0]!.previous_value,
+      });
+    }
+  });
+
+  it('exports assignee changes when asked: on the audit that made them, or an audit of their own (S3)', () => {
+    const world = new World({ tickets: 200, seed: 8, clock: () => NOW });
+    const plain = walk(new AuditLog(world), NOW - 61_000, 1000).items;
+    const items = walk(
+      new AuditLog(world, { childEvents: 'field-name', assigneeEvents: true }),
+      NOW - 61_000,
+      1000,
+    ).items;
+    const assignments = items.flatMap((item) =>
+      item.child_events
+        .filter((c) => 'field_name' in c && c.field_name === 'assignee_id')
+        .map((c) => ({ ticket: item.ticket_id, at: item.timestamp, from: c.previous_value, to: valueOf(c) })),
+    );
+    const expected = [...world.ids()].flatMap((id) =>
+      world.ticket(id)!.changes.filter((c) => c.kind === 'assign' && c.at <= NOW - 61_000),
+    );
+    expect(assignments).toHaveLength(expected.length);
+    expect(assignments.length).toBeGreaterThan(50);
+    // Each ticket's assignee moves chain: a move starts where the previous one ended.
+    const last = new Map<number, string | null>();
+    for (const move of assignments) {
+      expect(move.from).toBe(last.get(move.ticket) ?? null);
+      last.set(move.ticket, move.to);
+    }
+    // Status audits are the same ones; the others carry only an assignee change.
+    const withStatus = items.filter((i) =>
+      i.child_events.some((c) => 'field_name' in c && c.field_name === 'status'),
+    );
+    expect(withStatus.map((i) => i.id)).toEqual(plain.map((i) => i.id));
   });
 });

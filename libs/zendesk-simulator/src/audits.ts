@@ -12,6 +12,18 @@ export function updaterOf(changes: readonly TicketChange[], sequenceId: string):
   return changes.find((c) => c.sequenceId === sequenceId)?.actorId ?? -1;
 }
 
+/** A child event in the audits API's form (`field_name`, `value`) or the export's, keyed by the field. */
+export type ChildEvent = {
+  id: number;
+  via: string;
+  event_type: 'Create' | 'Change';
+  previous_value: string | null;
+} & (
+  | { field_name: 'status' | 'assignee_id'; value: string | null }
+  | { status: string }
+  | { assignee_id: string | null }
+);
+
 export interface TicketEventExportItem {
   id: number;
   ticket_id: number;
@@ -20,22 +32,34 @@ export interface TicketEventExportItem {
   updater_id: number;
   via: string;
   event_type: 'Audit';
-  child_events: {
-    id: number;
-    via: string;
-    event_type: 'Create' | 'Change';
-    field_name: 'status';
-    value: string;
-    previous_value: string | null;
-  }[];
+  child_events: ChildEvent[];
 }
 
+/** How the export writes its audits (S3): Zendesk clients meet both child-event forms. */
+export interface AuditExportForm {
+  /** `field-name`: `{field_name: 'status', value: 'solved'}`; `field-keyed`: `{status: 'solved'}`. */
+  childEvents: 'field-name' | 'field-keyed';
+  /** Assignee changes too: a child event on the audit that made one, and audits that change only the assignee. */
+  assigneeEvents: boolean;
+}
+
+export const DEFAULT_AUDIT_EXPORT_FORM: AuditExportForm = {
+  childEvents: 'field-name',
+  assigneeEvents: false,
+};
+
+interface Move<T> {
+  from: T | null;
+  to: T;
+}
+
+/** One audit of the export: a status change, an assignee change (when exported), or both. */
 interface LoggedTransition {
   at: number;
   auditId: number;
   ticketId: number;
-  from: string | null;
-  to: string;
+  status: Move<string> | null;
+  assignee: Move<number | null> | null;
   updater: number;
 }
 
@@ -47,13 +71,23 @@ interface LoggedTransition {
 export class AuditLog {
   private entries: LoggedTransition[] | null = null;
 
-  constructor(private readonly world: World) {
+  constructor(
+    private readonly world: World,
+    readonly form: AuditExportForm = DEFAULT_AUDIT_EXPORT_FORM,
+  ) {
     world.onUpdate((update) => {
       if (!this.entries) return;
+      const ticket = this.world.ticket(update.ticketId)!;
       const known = update.before?.history.length ?? 0;
-      const changes = this.world.ticket(update.ticketId)!.changes;
-      for (const transition of update.after.history.slice(known))
-        this.insert(entryOf(update.ticketId, transition, changes));
+      const sequences = new Set(update.changes.map((change) => change.sequenceId));
+      const fresh = ticket.changes.filter((change) => sequences.has(change.sequenceId));
+      for (const entry of auditsOf(
+        update.ticketId,
+        update.after.history.slice(known),
+        ticket.changes,
+        this.form.assigneeEvents ? fresh : [],
+      ))
+        this.insert(entry);
     });
   }
 
@@ -61,9 +95,9 @@ export class AuditLog {
     if (this.entries) return this.entries;
     const entries: LoggedTransition[] = [];
     for (const id of this.world.ids()) {
-      const changes = this.world.ticket(id)!.changes;
-      for (const transition of this.world.state(id)?.history ?? [])
-        entries.push(entryOf(id, transition, changes));
+      const { changes } = this.world.ticket(id)!;
+      const history = this.world.state(id)?.history ?? [];
+      entries.push(...auditsOf(id, history, changes, this.form.assigneeEvents ? changes : []));
     }
     entries.sort(compare);
     return (this.entries = entries);
@@ -112,7 +146,7 @@ export class AuditLog {
       const lastSecond = seconds(entries[cut - 1]!.at);
       while (cut < to && seconds(entries[cut]!.at) === lastSecond) cut++;
     }
-    const items = entries.slice(from, cut).map(renderItem);
+    const items = entries.slice(from, cut).map((entry) => renderItem(entry, this.form));
     if (cut >= to) return { items, endOfStream: true, endTime: streamEnd };
     const last = seconds(entries[cut - 1]!.at);
     return { items, endOfStream: false, endTime: last === startTime ? last + 1 : last };
@@ -120,33 +154,110 @@ export class AuditLog {
 }
 
 const logs = new WeakMap<World, AuditLog>();
-/** The world's audit log (one per world). */
-export function auditLogOf(world: World): AuditLog {
+/** The world's audit log (one per world); the first call fixes its export form. */
+export function auditLogOf(world: World, form?: AuditExportForm): AuditLog {
   let log = logs.get(world);
-  if (!log) logs.set(world, (log = new AuditLog(world)));
+  if (!log) logs.set(world, (log = new AuditLog(world, form)));
   return log;
 }
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 const compare = (a: LoggedTransition, b: LoggedTransition) => a.at - b.at || a.auditId - b.auditId;
 
-function entryOf(
+/**
+ * A ticket's audits: one per status transition, and, from `assignments` (changes whose assignee moves are
+ * exported), the assignee move joined to its action's audit or an audit of its own.
+ */
+function auditsOf(
   ticketId: number,
-  transition: StatusTransition,
+  transitions: readonly StatusTransition[],
   changes: readonly TicketChange[],
-): LoggedTransition {
-  return {
-    at: transition.at,
-    auditId: auditIdOf(transition.sequenceId),
-    ticketId,
-    from: transition.from,
-    to: transition.to,
-    updater: updaterOf(changes, transition.sequenceId),
-  };
+  assignments: readonly TicketChange[],
+): LoggedTransition[] {
+  const audits = new Map<string, LoggedTransition>();
+  for (const transition of transitions)
+    audits.set(transition.sequenceId, {
+      at: transition.at,
+      auditId: auditIdOf(transition.sequenceId),
+      ticketId,
+      status: { from: transition.from, to: transition.to },
+      assignee: null,
+      updater: updaterOf(changes, transition.sequenceId),
+    });
+  if (assignments.length) {
+    const previous = assigneesBefore(changes);
+    for (const change of assignments) {
+      if (change.kind !== 'assign' || change.assigneeId === undefined) continue;
+      const move = { from: previous.get(change)!, to: change.assigneeId };
+      const audit = audits.get(change.sequenceId);
+      if (audit) audit.assignee = move;
+      else
+        audits.set(change.sequenceId, {
+          at: change.at,
+          auditId: auditIdOf(change.sequenceId),
+          ticketId,
+          status: null,
+          assignee: move,
+          updater: change.actorId,
+        });
+    }
+  }
+  return [...audits.values()];
 }
 
-function renderItem(entry: LoggedTransition): TicketEventExportItem {
+/** The assignee before each assign change of a ticket (its changes in order). */
+function assigneesBefore(changes: readonly TicketChange[]): Map<TicketChange, number | null> {
+  const before = new Map<TicketChange, number | null>();
+  let current: number | null = null;
+  for (const change of changes)
+    if (change.kind === 'assign' && change.assigneeId !== undefined) {
+      before.set(change, current);
+      current = change.assigneeId;
+    }
+  return before;
+}
+
+function childEvent(
+  id: number,
+  eventType: 'Create' | 'Change',
+  field: 'status' | 'assignee_id',
+  value: string | null,
+  previous: string | null,
+  form: AuditExportForm,
+): ChildEvent {
+  const common = { id, via: 'Web form', event_type: eventType, previous_value: previous };
+  if (form.childEvents === 'field-name') return { ...common, field_name: field, value };
+  return field === 'status' ? { ...common, status: value! } : { ...common, assignee_id: value };
+}
+
+function renderItem(entry: LoggedTransition, form: AuditExportForm): TicketEventExportItem {
   const timestamp = seconds(entry.at);
+  const children: ChildEvent[] = [];
+  const created = entry.status?.from === null;
+  if (entry.status)
+    children.push(
+      childEvent(
+        entry.auditId * 10 + 1,
+        created ? 'Create' : 'Change',
+        'status',
+        entry.status.to,
+        entry.status.from,
+        form,
+      ),
+    );
+  if (entry.assignee) {
+    const { from, to } = entry.assignee;
+    children.push(
+      childEvent(
+        entry.auditId * 10 + 2,
+        created ? 'Create' : 'Change',
+        'assignee_id',
+        to === null ? null : String(to),
+        from === null ? null : String(from),
+        form,
+      ),
+    );
+  }
   return {
     id: entry.auditId,
     ticket_id: entry.ticketId,
@@ -155,15 +266,6 @@ function renderItem(entry: LoggedTransition): TicketEventExportItem {
     updater_id: entry.updater,
     via: 'Web form',
     event_type: 'Audit',
-    child_events: [
-      {
-        id: entry.auditId * 10 + 1,
-        via: 'Web form',
-        event_type: entry.from === null ? 'Create' : 'Change',
-        field_name: 'status',
-        value: entry.to,
-        previous_value: entry.from,
-      },
-    ],
+    child_events: children,
   };
 }

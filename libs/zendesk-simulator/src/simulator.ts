@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import { ZendeskApiController, WORLD } from './api.controller';
+import { DEFAULT_AUDIT_EXPORT_FORM, auditLogOf, type AuditExportForm } from './audits';
 import { authenticate, DEFAULT_API_LIMITS, rateLimit, stripJsonSuffix, type ApiLimits } from './api-guards';
 import { DEFAULT_API_FAULTS, injectFaults, RequestLog, type ApiFaults, type FaultKind } from './api-faults';
 import { ControlController, SIMULATOR } from './control.controller';
@@ -19,6 +20,8 @@ export interface SimulatorOptions extends WorldOptions {
   limits?: Partial<ApiLimits>;
   apiFaults?: Partial<ApiFaults>;
   faultSeed?: number;
+  /** How the ticket-events export writes audits (S3); default: `field_name` child events, status changes only. */
+  auditExport?: Partial<AuditExportForm>;
   webhooks?: {
     targets: WebhookTarget[];
     faults?: Partial<DeliveryFaults>;
@@ -46,6 +49,7 @@ export class Simulator {
     readonly options: SimulatorOptions,
   ) {
     this.truth = new GroundTruth(world);
+    auditLogOf(world, { ...DEFAULT_AUDIT_EXPORT_FORM, ...options.auditExport });
     this.apiFaults = { ...DEFAULT_API_FAULTS, ...options.apiFaults };
     if (options.webhooks)
       this.webhooks = new WebhookSender(world, options.webhooks.targets, options.webhooks);
