@@ -60,6 +60,8 @@ export class StatsCollectorRuntime {
   /** Told after every batch event (the backfill command draws its progress from it). */
   onEvent: ((event: StatsBatchEvent) => void) | null = null;
   private stops: (() => Promise<void>)[] = [];
+  /** Set by stop(): a `once` run then ends without draining its outbox (the next run publishes it). */
+  private stopping = false;
   readonly clock: () => number;
 
   constructor(
@@ -88,6 +90,23 @@ export class StatsCollectorRuntime {
       name: 'stats_hours_revised_total',
       help: 'Stored windows revised because their verification re-read found other facts (alerts)',
       registers,
+    });
+    const verificationFailures = new Counter({
+      name: 'stats_verification_failures_total',
+      help: 'Verification re-reads or revisions that failed (their windows are tried again an hour later)',
+      registers,
+    });
+    const db = () => this.db;
+    new Gauge({
+      name: 'stats_last_revision_timestamp_seconds',
+      help: 'When a stored window was last revised (from stats_hourly_revision; 0: never), for alerts that survive restarts',
+      registers,
+      async collect(this: Gauge) {
+        const rows = (await db()
+          ?.query(`SELECT extract(epoch FROM max(revised_at)) AS at FROM stats_hourly_revision`)
+          .catch(() => null)) as { at: string | null }[] | null;
+        if (rows) this.set(Number(rows[0]?.at ?? 0));
+      },
     });
     const finalizeDelay = new Gauge({
       name: 'stats_finalize_delay_seconds',
@@ -219,6 +238,15 @@ export class StatsCollectorRuntime {
             windowStart: isoOf(windowStart),
           });
         },
+        onVerificationFailed: (windowStarts, error) => {
+          verificationFailures.inc();
+          this.logger.warn({
+            msg: 'verification re-read or revision failed; those windows are tried again in an hour',
+            windows: windowStarts.length,
+            first: isoOf(windowStarts[0]!),
+            error: error.message,
+          });
+        },
       },
     });
     const relay = new OutboxRelay(this.db, producer, [hourlyTopic], {
@@ -248,10 +276,14 @@ export class StatsCollectorRuntime {
       onWriter: (holds) => writer.set(holds ? 1 : 0),
     });
     this.finished = this.runner.start().then(async () => {
-      if (c.STATS_MODE !== 'once') return;
+      if (c.STATS_MODE !== 'once' || this.stopping) return;
       // A CronJob run ends with what it stored published, not with the next run an hour later.
       await relay.stop();
-      while ((await relay.flush()) > 0);
+      try {
+        while ((await relay.flush()) > 0);
+      } catch (error) {
+        if (!this.stopping) throw error; // stopped (SIGTERM) while draining: the next run publishes the rest
+      }
     });
     this.stops.unshift(() => this.runner.stop());
   }
@@ -263,6 +295,7 @@ export class StatsCollectorRuntime {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const stop of this.stops) await stop().catch(() => undefined);
     await this.db?.destroy();
   }

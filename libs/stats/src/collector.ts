@@ -37,6 +37,8 @@ export interface StatsCollectorHooks {
   onStored?: (windowStart: number) => void;
   /** A stored window revised after its verification re-read found other facts. */
   onRevised?: (windowStart: number) => void;
+  /** A re-read or revision failed; its windows are tried again in an hour. */
+  onVerificationFailed?: (windowStarts: number[], error: Error) => void;
 }
 
 /**
@@ -49,6 +51,8 @@ export class StatsCollector {
   private state: StatsState;
   /** Retries the client made for the request in progress (for the event's `attempts`). */
   private retries = 0;
+  /** Window start → unix second until which its failed re-read or revision is left alone. */
+  private readonly deferred = new Map<number, number>();
 
   constructor(
     private readonly deps: {
@@ -93,16 +97,44 @@ export class StatsCollector {
   /** Carries out commands until `decide` waits or halts, and returns that command. */
   async runUntilWait(stop: () => boolean = () => false): Promise<StatsCommand> {
     for (;;) {
-      const command = decide(this.state, this.now(), this.deps.config);
+      const now = this.now();
+      const deferred = new Set([...this.deferred].filter(([, until]) => until > now).map(([start]) => start));
+      const command = decide(this.state, now, this.deps.config, deferred);
       if (command.kind === 'wait' || command.kind === 'halt' || stop()) return command;
-      const event = await this.execute(command);
-      await this.deps.producer.publish(this.deps.topic, [{ key: batchEventKey(event), value: event }]);
-      this.state = evolve(this.state, event);
-      this.deps.hooks?.onEvent?.(event);
+      const events = await this.execute(command);
+      if (events.length === 0) continue;
+      // One send to the log's one partition: all of a walk's re-reads, or none.
+      await this.deps.producer.publish(
+        this.deps.topic,
+        events.map((event) => ({ key: batchEventKey(event), value: event })),
+      );
+      for (const event of events) {
+        this.state = evolve(this.state, event);
+        this.deps.hooks?.onEvent?.(event);
+      }
     }
   }
 
-  private async execute(command: Exclude<StatsCommand, { kind: 'wait' | 'halt' }>): Promise<StatsBatchEvent> {
+  /**
+   * A re-read or revision that failed (Zendesk gave up, the stored row is not the revision the log expects) must
+   * not hold up the windows still to store: its windows are left alone for an hour, the failure reported.
+   */
+  private async verification(
+    windows: number[],
+    work: () => Promise<StatsBatchEvent[]>,
+  ): Promise<StatsBatchEvent[]> {
+    try {
+      return await work();
+    } catch (error) {
+      for (const start of windows) this.deferred.set(start, this.now() + VERIFICATION_RETRY_SECONDS);
+      this.deps.hooks?.onVerificationFailed?.(windows, error as Error);
+      return [];
+    }
+  }
+
+  private async execute(
+    command: Exclude<StatsCommand, { kind: 'wait' | 'halt' }>,
+  ): Promise<StatsBatchEvent[]> {
     this.retries = 0;
     const occurredAt = new Date(this.now() * 1000).toISOString();
     switch (command.kind) {
@@ -115,7 +147,7 @@ export class StatsCollector {
           end_of_stream: page.end_of_stream,
         };
         const json = canonicalJson(body);
-        return auditsPageFetched(
+        const fetched = auditsPageFetched(
           command,
           { ...body, ticket_events: page.ticket_events as unknown as RawTicketEvent[] },
           page.perPage,
@@ -127,6 +159,7 @@ export class StatsCollector {
             occurredAt,
           },
         );
+        return [fetched];
       }
       case 'fetch-tickets': {
         const page = await this.deps.zendesk.incrementalTickets(
@@ -138,67 +171,106 @@ export class StatsCollector {
           after_cursor: page.after_cursor ?? ('cursor' in command ? command.cursor : ''),
           end_of_stream: page.end_of_stream,
         };
-        return ticketsPageFetched(command, body, {
+        const fetched = ticketsPageFetched(command, body, {
           serverDate: page.serverTime ?? this.now(),
           bodySha256: sha256(canonicalJson(body)),
           occurredAt,
         });
+        return [fetched];
       }
       case 'open-hour':
-        return hourOpened(command, occurredAt);
-      case 'fetch-roles': {
-        return usersFetched(command, await this.deps.zendesk.showManyUsers(command.userIds), occurredAt);
-      }
+        return [hourOpened(command, occurredAt)];
+      case 'fetch-roles':
+        return [usersFetched(command, await this.deps.zendesk.showManyUsers(command.userIds), occurredAt)];
       case 'finalize': {
         const outcome = await this.deps.store.complete(command, new Date(this.now() * 1000));
         if (outcome === 'stored') this.deps.hooks?.onStored?.(command.windowStart);
-        return hourCompleted(command, occurredAt);
+        return [hourCompleted(command, occurredAt)];
       }
-      case 'verify-hour':
-        return hourReread(command, await this.reread(command.windowStart), occurredAt);
-      case 'revise': {
-        const outcome = await this.deps.store.revise(command, new Date(this.now() * 1000));
-        if (outcome === 'stored') this.deps.hooks?.onRevised?.(command.windowStart);
-        return hourRevised(command, occurredAt);
-      }
+      case 'verify':
+        return this.verification(
+          command.windows.map((w) => w.windowStart),
+          () => this.reread(command.windows, occurredAt),
+        );
+      case 'revise':
+        return this.verification([command.windowStart], async () => {
+          const outcome = await this.deps.store.revise(command, new Date(this.now() * 1000));
+          if (outcome === 'stored') this.deps.hooks?.onRevised?.(command.windowStart);
+          return [hourRevised(command, occurredAt)];
+        });
     }
   }
 
-  /** The window's solves as the export shows them now, and the roles and created_at the log lacks for them. */
-  private async reread(windowStart: number) {
+  /**
+   * Stored windows' solves as the export shows them now, with the roles and created_at the log lacks for them:
+   * one walk from the first window's start until it covers that window, and a re-read event for each window the
+   * pages cover whole (one page covers many hours).
+   */
+  private async reread(
+    windows: { windowStart: number; revision: number }[],
+    occurredAt: string,
+  ): Promise<StatsBatchEvent[]> {
     const { zendesk, perPage } = this.deps;
-    const end = windowStart + this.deps.config.windowSeconds;
+    const W = this.deps.config.windowSeconds;
+    const first = windows[0]!.windowStart;
     const solves = new Map<string, StatsSolveFact>();
     let pages = 0;
-    for (let start = windowStart; ;) {
+    let covered: number; // every item before this second was returned
+    for (let start = first; ;) {
       const page = await zendesk.incrementalTicketEvents(start, perPage);
       pages++;
       for (const solve of solveFactsOf(page.ticket_events as unknown as RawTicketEvent[])) {
-        if (solve.at < windowStart || solve.at >= end) continue;
         const known = solves.get(solveKey(solve));
         solves.set(solveKey(solve), known ? preferredSolve(known, solve) : solve);
       }
       if (page.end_of_stream) {
-        if ((page.serverTime ?? this.now()) - EXPORT_LAG_SECONDS < end)
-          throw new Error(`re-reading ${windowStart}: the export cannot prove the window's end yet`);
+        covered = Math.max(page.end_time, (page.serverTime ?? this.now()) - EXPORT_LAG_SECONDS);
         break;
       }
-      // A page holds every item of its last second: the window is read once a page reaches its last second.
-      if (page.end_time >= end - 1) break;
+      // The next page starts at end_time: this one proves the seconds before it.
+      covered = page.end_time;
+      if (covered >= first + W) break;
       if (page.end_time <= start)
-        throw new Error(`re-reading ${windowStart}: the page from ${start} ends at ${page.end_time}`);
+        throw new Error(`re-reading from ${start}: the page ends at ${page.end_time}, the walk stalls`);
       start = page.end_time;
     }
-    const read = [...solves.values()].sort((a, b) => (solveKey(a) < solveKey(b) ? -1 : 1));
-    const needs = rereadNeeds(this.state, windowStart, read);
-    const users = needs.userIds.length
-      ? rolesOf(needs.userIds, await zendesk.showManyUsers(needs.userIds))
-      : [];
-    const tickets = needs.ticketIds.length
-      ? (await zendesk.showManyTickets(needs.ticketIds)).map((ticket) => ticketFactOf(ticket as RawTicket))
-      : [];
-    return { pages, solves: read, users, tickets };
+    if (covered < first + W) throw new Error(`re-reading ${first}: the export proves only up to ${covered}`);
+    const read = windows
+      .filter((w) => w.windowStart + W <= covered)
+      .map((w) => ({
+        ...w,
+        solves: [...solves.values()]
+          .filter((s) => s.at >= w.windowStart && s.at < w.windowStart + W)
+          .sort((a, b) => (solveKey(a) < solveKey(b) ? -1 : 1)),
+      }));
+    const needs = read.map((w) => rereadNeeds(this.state, w.windowStart, w.solves));
+    const userIds = [...new Set(needs.flatMap((n) => n.userIds))];
+    const ticketIds = [...new Set(needs.flatMap((n) => n.ticketIds))];
+    const users = new Map(
+      (userIds.length ? rolesOf(userIds, await zendesk.showManyUsers(userIds)) : []).map((u) => [u.id, u]),
+    );
+    const tickets = new Map(
+      (ticketIds.length ? await zendesk.showManyTickets(ticketIds) : []).map((ticket) => {
+        const fact = ticketFactOf(ticket as RawTicket);
+        return [fact.id, fact];
+      }),
+    );
+    return read.map((w, i) =>
+      hourReread(
+        w,
+        {
+          pages,
+          solves: w.solves,
+          users: needs[i]!.userIds.map((id) => users.get(id)!),
+          tickets: needs[i]!.ticketIds.flatMap((id) => tickets.get(id) ?? []),
+        },
+        occurredAt,
+      ),
+    );
   }
 }
+
+/** How long a window whose re-read or revision failed is left alone. */
+const VERIFICATION_RETRY_SECONDS = 3600;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -35,6 +35,27 @@ class FakeZendesk {
     private readonly lag = 0,
   ) {}
 
+  /** A command's events: one, or a re-read per window for `verify`. */
+  serveAll(command: StatsCommand, now: number): StatsBatchEvent[] {
+    if (command.kind !== 'verify') return [this.serve(command, now)];
+    this.requests.push({ command, now });
+    // Everything visible now, each window whole (the fake's walk covers them all in one page).
+    const visible = solveFactsOf(
+      this.items.filter((item) => (item.timestamp as number) <= now - Math.max(60, this.lag)),
+    );
+    return command.windows.map((window) => {
+      const solves = visible.filter(
+        (solve) => solve.at >= window.windowStart && solve.at < window.windowStart + W,
+      );
+      const ids = [...new Set(solves.map((solve) => solve.updaterId))].filter((id) => id !== '-1');
+      const users = rolesOf(
+        ids,
+        ids.filter((id) => this.roles[id]).map((id) => ({ id, role: this.roles[id]! })),
+      );
+      return hourReread(window, { pages: 1, solves, users, tickets: [] }, isoOf(now));
+    });
+  }
+
   /** Applies a command the way the collector will: one request, one event. */
   serve(command: StatsCommand, now: number): StatsBatchEvent {
     this.requests.push({ command, now });
@@ -70,18 +91,6 @@ class FakeZendesk {
       }
       case 'finalize':
         return hourCompleted(command, occurredAt);
-      case 'verify-hour': {
-        const end = command.windowStart + W;
-        const solves = solveFactsOf(
-          this.items.filter((item) => (item.timestamp as number) <= now - Math.max(60, this.lag)),
-        ).filter((solve) => solve.at >= command.windowStart && solve.at < end);
-        const ids = [...new Set(solves.map((solve) => solve.updaterId))].filter((id) => id !== '-1');
-        const users = rolesOf(
-          ids,
-          ids.filter((id) => this.roles[id]).map((id) => ({ id, role: this.roles[id]! })),
-        );
-        return hourReread(command, { pages: 1, solves, users, tickets: [] }, occurredAt);
-      }
       case 'revise':
         return hourRevised(command, occurredAt);
       default:
@@ -108,8 +117,10 @@ function tick(state: StatsState, now: number, zendesk: FakeZendesk, config: Stat
     const command = decide(state, now, config);
     commands.push(command);
     if (command.kind === 'wait' || command.kind === 'halt') return { state, commands, events, now };
-    events.push(StatsBatchEvent.parse(zendesk.serve(command, now)));
-    state = evolve(state, events.at(-1)!);
+    for (const event of zendesk.serveAll(command, now)) {
+      events.push(StatsBatchEvent.parse(event));
+      state = evolve(state, events.at(-1)!);
+    }
     now += 1; // a request takes a second
   }
   throw new Error('decide never waits');

@@ -23,7 +23,8 @@ export type StatsCommand =
       resultSha256: string;
       sources: HourSources;
     }
-  | { kind: 'verify-hour'; windowStart: number; revision: number }
+  /** Re-read stored windows, oldest first: one walk from the first's start, shared by those it covers. */
+  | { kind: 'verify'; windows: { windowStart: number; revision: number }[] }
   | ReviseCommand
   | { kind: 'wait'; until: number; reason: string }
   | { kind: 'halt'; reasons: string[] };
@@ -33,7 +34,13 @@ export type StatsCommand =
  * fetch the updaters' roles once the facts are sealed, finalize when complete. The streams are walked only as far
  * as a pending window needs, so a scheduled run costs about one page per stream. A broken stream halts everything.
  */
-export function decide(state: StatsState, now: number, config: StatsConfig): StatsCommand {
+export function decide(
+  state: StatsState,
+  now: number,
+  config: StatsConfig,
+  /** Windows whose re-read or revision failed lately: left alone for now (the shell retries them later). */
+  deferred: ReadonlySet<number> = new Set(),
+): StatsCommand {
   if (config.windowSeconds !== state.windowSeconds)
     throw new Error(
       `configured for ${config.windowSeconds} s windows, state folded with ${state.windowSeconds} s`,
@@ -44,8 +51,6 @@ export function decide(state: StatsState, now: number, config: StatsConfig): Sta
   ];
   if (broken.some(Boolean))
     return { kind: 'halt', reasons: broken.filter((reason): reason is string => !!reason) };
-  const revision = revisionDue(state);
-  if (revision) return revision;
 
   const W = config.windowSeconds;
   let target: number | null = null;
@@ -71,7 +76,7 @@ export function decide(state: StatsState, now: number, config: StatsConfig): Sta
       return { kind: 'fetch-roles', windowStart: start, userIds: windowUpdaters(state, start) };
   }
   if (target === null)
-    return verifyOrWait(state, now, config, {
+    return verifyOrWait(state, now, config, deferred, {
       kind: 'wait',
       until: closesAt(start, config),
       reason: 'no closed window is pending',
@@ -89,29 +94,39 @@ export function decide(state: StatsState, now: number, config: StatsConfig): Sta
       state,
       now,
       config,
+      deferred,
       waits.reduce((a, b) => (b.until < a.until ? b : a)),
     );
   // Every pending window is stuck on a fact no page will bring (a ticket without created_at, a role not recorded).
-  return verifyOrWait(state, now, config, {
+  return verifyOrWait(state, now, config, deferred, {
     kind: 'wait',
     until: closesAt(start, config),
     reason: 'pending windows wait for facts no page brings',
   });
 }
 
-/** Verification uses time the pending windows leave: only when they would wait, and never past a due re-read. */
+/**
+ * Revisions and re-reads use the time pending windows leave: only when those would wait, and never waiting past
+ * a re-read falling due.
+ */
 function verifyOrWait(
   state: StatsState,
   now: number,
   config: StatsConfig,
+  deferred: ReadonlySet<number>,
   wait: Extract<StatsCommand, { kind: 'wait' }>,
 ): StatsCommand {
-  const { due, next } = verificationDue(state, now, config);
-  if (due) return { kind: 'verify-hour', ...due };
+  const revision = revisionDue(state, deferred);
+  if (revision) return revision;
+  const { due, next } = verificationDue(state, now, config, deferred);
+  if (due.length) return { kind: 'verify', windows: due.slice(0, MAX_VERIFIED_PER_WALK) };
   return next !== null && next < wait.until
     ? { kind: 'wait', until: next, reason: 'a stored window is due for verification' }
     : wait;
 }
+
+/** Re-read events written from one walk at most (one page covers about 32 hours at 5,000 tickets). */
+const MAX_VERIFIED_PER_WALK = 168;
 
 function finalize(state: StatsState, windowStart: number): StatsCommand {
   const result = computeHourlyStats(hourFacts(state, windowStart), windowStart, state.windowSeconds);

@@ -165,7 +165,7 @@ export function hourCompleted(command: Command<'finalize'>, occurredAt: string):
 
 /** What the verification pass read of a stored window: its solves now, and the roles and tickets it lacked. */
 export function hourReread(
-  command: Command<'verify-hour'>,
+  window: { windowStart: number; revision: number },
   read: {
     pages: number;
     solves: StatsSolveFact[];
@@ -174,13 +174,13 @@ export function hourReread(
   },
   occurredAt: string,
 ): StatsHourReread {
-  const windowStart = isoOf(command.windowStart);
+  const windowStart = isoOf(window.windowStart);
   return {
     ...base(occurredAt),
     type: 'stats.hour.reread',
-    eventId: `hour:${windowStart}:reread:r${command.revision}`,
+    eventId: `hour:${windowStart}:reread:r${window.revision}`,
     windowStart,
-    revision: command.revision,
+    revision: window.revision,
     ...read,
   };
 }

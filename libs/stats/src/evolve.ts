@@ -4,6 +4,7 @@ import type {
   StatsSolveFact,
   StatsTicketsPageFetched,
 } from '@ticketflow/contracts';
+import { windowSolves } from './hours';
 import { preferredSolve, solveKey } from './solves';
 import { emptyHour, type HourState, type StatsState } from './state';
 import { foldAuditsPage, foldTicketsPage } from './streams';
@@ -46,6 +47,13 @@ export function evolve(state: StatsState, event: StatsBatchEvent): StatsState {
                 result: event.result,
                 resultSha256: event.resultSha256,
                 at: secondsOf(event.occurredAt),
+                // The facts as folded when this event was written: a replay folds the same log prefix.
+                solves:
+                  event.type === 'stats.hour.completed'
+                    ? windowSolves(state, hour.windowStart)
+                    : hour.verification?.verdict === 'differs'
+                      ? hour.verification.solves
+                      : (hour.completed?.solves ?? []),
               },
             },
       );

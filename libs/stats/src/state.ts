@@ -45,6 +45,8 @@ export interface CompletedHour {
   resultSha256: string;
   /** When this revision was stored (its event's occurredAt), unix seconds: the verification pass counts from it. */
   at: number;
+  /** The window's solves this revision was computed from (the walk may add to `HourState.solves` later). */
+  solves: readonly StatsSolveFact[];
 }
 
 /** What the verification pass's re-read of a stored window showed (one re-read per window). */
@@ -55,8 +57,11 @@ export type Verification =
       verdict: 'differs';
       result: HourlyStatsResult;
       resultSha256: string;
-      /** The window's solves as re-read. */
+      /** The stored revision's solves and the re-read's: a solve counts forever, even when no longer shown. */
       solves: readonly StatsSolveFact[];
+      added: readonly StatsSolveFact[];
+      /** Stored solves the re-read no longer shows (kept). */
+      missing: readonly StatsSolveFact[];
     }
   /** A re-read solve whose ticket has no created_at, or whose updater has no role: nothing to compare. */
   | { revision: number; verdict: 'inconclusive'; missing: string };

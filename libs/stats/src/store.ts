@@ -40,7 +40,7 @@ export class StatsStore {
           `window ${windowStart} is stored with result ${stored.result_sha256}, not ${command.resultSha256}: a revision`,
         );
       }
-      await this.write(manager, command, completedAt, command.sources);
+      await this.write(manager, command, completedAt, { sources: command.sources });
       return 'stored';
     });
   }
@@ -74,7 +74,7 @@ export class StatsStore {
           revisedAt.toISOString(),
         ],
       );
-      await this.write(manager, command, revisedAt, null);
+      await this.write(manager, command, revisedAt, { previousRevision });
       return 'stored';
     });
   }
@@ -86,48 +86,58 @@ export class StatsStore {
     );
   }
 
-  /** The window's row (inserted, or its result replaced by a revision), its agents and its published record. */
+  /**
+   * The window's row — inserted, or replaced by the revision following `previousRevision` (never overwriting a row
+   * another writer stored meanwhile: a conflict fails the transaction) — its agents and its published record.
+   */
   private async write(
     manager: EntityManager,
     command: { revision: number; result: HourlyStatsResult; resultSha256: string },
     at: Date,
-    sources: HourSources | null,
+    row: { sources: HourSources } | { previousRevision: number },
   ): Promise<void> {
     const { result, revision } = command;
     const windowStart = result.windowStart;
-    await manager.query(
-      `INSERT INTO stats_hourly (window_start, window_end, window_seconds, definition_version, revision, solved_count,
-         resolution_seconds_sum, average_resolution_seconds, median_resolution_seconds, unattributed_solves,
-         most_efficient_agent_id, fastest_agent_id, result, result_sha256, sources, completed_at, revised_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-       ON CONFLICT (window_start) DO UPDATE SET
-         definition_version = EXCLUDED.definition_version, revision = EXCLUDED.revision,
-         solved_count = EXCLUDED.solved_count, resolution_seconds_sum = EXCLUDED.resolution_seconds_sum,
-         average_resolution_seconds = EXCLUDED.average_resolution_seconds,
-         median_resolution_seconds = EXCLUDED.median_resolution_seconds,
-         unattributed_solves = EXCLUDED.unattributed_solves,
-         most_efficient_agent_id = EXCLUDED.most_efficient_agent_id, fastest_agent_id = EXCLUDED.fastest_agent_id,
-         result = EXCLUDED.result, result_sha256 = EXCLUDED.result_sha256, revised_at = EXCLUDED.revised_at`,
-      [
-        windowStart,
-        result.windowEnd,
-        result.windowSeconds,
-        result.definitionVersion,
-        revision,
-        result.solvedCount,
-        result.resolutionSecondsSum,
-        result.averageResolutionSeconds,
-        result.medianResolutionSeconds,
-        result.unattributedSolves,
-        result.mostEfficientAgentId,
-        result.fastestAgentId,
-        JSON.stringify(result),
-        command.resultSha256,
-        JSON.stringify(sources ?? {}),
-        at.toISOString(),
-        sources ? null : at.toISOString(),
-      ],
-    );
+    const figures = [
+      result.definitionVersion,
+      revision,
+      result.solvedCount,
+      result.resolutionSecondsSum,
+      result.averageResolutionSeconds,
+      result.medianResolutionSeconds,
+      result.unattributedSolves,
+      result.mostEfficientAgentId,
+      result.fastestAgentId,
+      JSON.stringify(result),
+      command.resultSha256,
+    ];
+    if ('sources' in row)
+      await manager.query(
+        `INSERT INTO stats_hourly (definition_version, revision, solved_count, resolution_seconds_sum,
+           average_resolution_seconds, median_resolution_seconds, unattributed_solves, most_efficient_agent_id,
+           fastest_agent_id, result, result_sha256, window_start, window_end, window_seconds, sources, completed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+        [
+          ...figures,
+          windowStart,
+          result.windowEnd,
+          result.windowSeconds,
+          JSON.stringify(row.sources),
+          at.toISOString(),
+        ],
+      );
+    else {
+      const updated: unknown[] = await manager.query(
+        `UPDATE stats_hourly SET definition_version = $1, revision = $2, solved_count = $3,
+           resolution_seconds_sum = $4, average_resolution_seconds = $5, median_resolution_seconds = $6,
+           unattributed_solves = $7, most_efficient_agent_id = $8, fastest_agent_id = $9, result = $10,
+           result_sha256 = $11, revised_at = $13
+         WHERE window_start = $12 AND revision = $14 RETURNING window_start`,
+        [...figures, windowStart, at.toISOString(), row.previousRevision],
+      );
+      if (updated.length !== 1)
+        throw new Error(`window ${windowStart} is not at revision ${row.previousRevision}`);
+    }
     await manager.query(`DELETE FROM stats_hourly_agent WHERE window_start = $1`, [windowStart]);
     if (result.agents.length)
       await manager.query(

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ZendeskApiError, ZendeskClient, type RetryReason } from './client';
+import { ZendeskApiError, ZendeskClient, type RetryReason, type ZendeskClientOptions } from './client';
 
 type Answer = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -13,7 +13,7 @@ async function scripted(answers: Answer[]) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const retries: RetryReason[] = [];
-  const client = (attempts = 3) =>
+  const client = (attempts = 3, options: Partial<ZendeskClientOptions> = {}) =>
     new ZendeskClient({
       baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       email: 'admin@example.com',
@@ -23,6 +23,7 @@ async function scripted(answers: Answer[]) {
       backoffBaseMs: 1,
       backoffCapMs: 5,
       onRetry: (reason) => retries.push(reason),
+      ...options,
     });
   return {
     client,
@@ -132,5 +133,14 @@ describe('ZendeskClient under the faults Zendesk shows', () => {
       expect.objectContaining({ field_name: 'status', value: 'open', previous_value: 'new' }),
       { id: 4, event_type: 'Comment', comment_public: true },
     ]);
+  });
+
+  it("sends an export request when the shared budget's store is down (Zendesk's 429s pace it meanwhile)", async () => {
+    server = await scripted([json(200, eventsPage([]))]);
+    const limiter = { consume: () => Promise.reject(new Error('connection refused')) };
+    const page = await server.client(3, { incrementalLimiter: limiter as never }).incrementalTicketEvents(0);
+    expect(page.ticket_events).toEqual([]);
+    expect(server.seen).toHaveLength(1);
+    expect(server.retries).toEqual([]);
   });
 });

@@ -143,7 +143,8 @@ export class ZendeskClient {
           await this.options.incrementalLimiter?.consume(`incremental:${new URL(url).host}`);
         break;
       } catch (rejection) {
-        if (rejection instanceof Error) throw rejection; // the shared limiter's store failed
+        // The shared budget's store is down: send anyway, Zendesk's own 429s pace us until it is back.
+        if (rejection instanceof Error) break;
         await sleep((rejection as { msBeforeNext?: number }).msBeforeNext ?? 1_000);
       }
     }

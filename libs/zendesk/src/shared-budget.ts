@@ -32,6 +32,8 @@ export function openIncrementalBudget(
 ): { limiter: RateLimiterPostgres; close: () => Promise<void> } | null {
   if (perMinute <= 0) return null;
   const pool = new Pool({ connectionString: databaseUrl, max: 2, application_name: 'zendesk-budget' });
+  // An idle connection dropped by a Postgres restart is replaced on next use; unheard, it would end the process.
+  pool.on('error', () => undefined);
   return { limiter: sharedIncrementalBudget(pool, perMinute), close: () => pool.end() };
 }
 

@@ -8,7 +8,7 @@ export class StatsRevisions1795670000000 implements MigrationInterface {
     await runner.query(`ALTER TABLE stats_hourly ADD COLUMN revised_at timestamptz`);
     await runner.query(`
       CREATE TABLE stats_hourly_revision (
-        window_start timestamptz NOT NULL REFERENCES stats_hourly (window_start) ON DELETE CASCADE,
+        window_start timestamptz NOT NULL REFERENCES stats_hourly (window_start),
         revision integer NOT NULL,
         previous_revision integer NOT NULL,
         previous_result_sha256 text NOT NULL,
