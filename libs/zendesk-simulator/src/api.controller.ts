@@ -16,6 +16,7 @@ import type { Response } from 'express';
 import type { IncrementalTicketsPage, RestTicket } from '@ticketflow/zendesk';
 import { visibleUntil } from './api-faults';
 import { auditLogOf } from './audits';
+import { metricEventLogOf } from './metric-events';
 import { restCustomStatuses } from './directory';
 import { ticketIdOf } from './lifecycle';
 import { restTicket, restTicketMetric } from './rest-shapes';
@@ -319,6 +320,59 @@ export class ZendeskApiController {
       count: page.items.length,
       end_of_stream: page.endOfStream,
       end_time: page.endTime,
+    };
+  }
+
+  /**
+   * Ticket metric events (S4), 100 at most per page: cursor-based with `page[size]` (and `page[after]`), else
+   * time-based (`end_time`, never ending a page inside a second). The last minute is never exported.
+   */
+  @Get('incremental/ticket_metric_events')
+  incrementalTicketMetricEvents(@Query() query: Query, @Res({ passthrough: true }) res: Response) {
+    if (res.locals['role'] !== 'admin') fail(403, 'Forbidden', 'You do not have access to this page.');
+    const now = this.world.clock();
+    const start = Number(query['start_time']);
+    if (query['start_time'] === undefined || !Number.isInteger(start) || start < 0)
+      fail(400, 'InvalidValue', 'start_time must be a unix timestamp in seconds');
+    if (start * 1000 > now - 60_000)
+      fail(400, 'InvalidValue', 'Too recent start_time. Use a start_time at least one minute in the past');
+    const untilMs = Math.min(Math.floor((now - 60_000) / 1000) * 1000 - 1, visibleUntil(res, now));
+    const log = metricEventLogOf(this.world);
+    if (query['page[size]'] !== undefined || query['page[after]'] !== undefined) {
+      const size = intParam(query['page[size]'], 'page[size]', 100, 100);
+      const after = query['page[after]']
+        ? decodeCursor<{ at: number; id: number }>(query['page[after]'])
+        : null;
+      const page = log.page(start, untilMs, size, after);
+      const cursor = page.last ? encodeCursor(page.last) : null;
+      return {
+        ticket_metric_events: page.events,
+        meta: { has_more: page.hasMore, after_cursor: cursor, before_cursor: null },
+        links: {
+          next:
+            page.hasMore && cursor
+              ? this.url('incremental/ticket_metric_events.json', {
+                  start_time: start,
+                  'page[size]': size,
+                  'page[after]': cursor,
+                })
+              : null,
+          prev: null,
+        },
+        end_of_stream: !page.hasMore,
+      };
+    }
+    const page = log.page(start, untilMs, 100, null, true);
+    const last = page.events.length ? Math.floor(Date.parse(page.events.at(-1)!.time) / 1000) : null;
+    // As the ticket-events export: the next page starts at the last second (its items come again), a page of
+    // one second only ends a second later, and the end of the stream is the export's last second.
+    const endTime = !page.hasMore ? Math.floor(untilMs / 1000) + 1 : last === start ? last + 1 : last!;
+    return {
+      ticket_metric_events: page.events,
+      next_page: this.url('incremental/ticket_metric_events.json', { start_time: endTime }),
+      count: page.events.length,
+      end_of_stream: !page.hasMore,
+      end_time: endTime,
     };
   }
 
