@@ -126,8 +126,11 @@ export class StatsCollector {
     try {
       return await work();
     } catch (error) {
-      for (const start of windows) this.deferred.set(start, this.now() + VERIFICATION_RETRY_SECONDS);
-      this.deps.hooks?.onVerificationFailed?.(windows, error as Error);
+      // A walk that failed before covering its first window says nothing of the others: only that one waits.
+      const walk = error instanceof WalkFailed;
+      const deferred = walk ? windows.slice(0, 1) : windows;
+      for (const start of deferred) this.deferred.set(start, this.now() + VERIFICATION_RETRY_SECONDS);
+      this.deps.hooks?.onVerificationFailed?.(deferred, walk ? error.cause : (error as Error));
       return [];
     }
   }
@@ -215,26 +218,31 @@ export class StatsCollector {
     const first = windows[0]!.windowStart;
     const solves = new Map<string, StatsSolveFact>();
     let pages = 0;
-    let covered: number; // every item before this second was returned
-    for (let start = first; ;) {
-      const page = await zendesk.incrementalTicketEvents(start, perPage);
-      pages++;
-      for (const solve of solveFactsOf(page.ticket_events as unknown as RawTicketEvent[])) {
-        const known = solves.get(solveKey(solve));
-        solves.set(solveKey(solve), known ? preferredSolve(known, solve) : solve);
+    let covered = first; // every item before this second was returned
+    try {
+      for (let start = first; ;) {
+        const page = await zendesk.incrementalTicketEvents(start, perPage);
+        pages++;
+        for (const solve of solveFactsOf(page.ticket_events as unknown as RawTicketEvent[])) {
+          const known = solves.get(solveKey(solve));
+          solves.set(solveKey(solve), known ? preferredSolve(known, solve) : solve);
+        }
+        if (page.end_of_stream) {
+          covered = Math.max(page.end_time, (page.serverTime ?? this.now()) - EXPORT_LAG_SECONDS);
+          break;
+        }
+        // The next page starts at end_time: this one proves the seconds before it.
+        covered = page.end_time;
+        if (covered >= first + W) break;
+        if (page.end_time <= start)
+          throw new Error(`re-reading from ${start}: the page ends at ${page.end_time}, the walk stalls`);
+        start = page.end_time;
       }
-      if (page.end_of_stream) {
-        covered = Math.max(page.end_time, (page.serverTime ?? this.now()) - EXPORT_LAG_SECONDS);
-        break;
-      }
-      // The next page starts at end_time: this one proves the seconds before it.
-      covered = page.end_time;
-      if (covered >= first + W) break;
-      if (page.end_time <= start)
-        throw new Error(`re-reading from ${start}: the page ends at ${page.end_time}, the walk stalls`);
-      start = page.end_time;
+      if (covered < first + W)
+        throw new Error(`re-reading ${first}: the export proves only up to ${covered}`);
+    } catch (error) {
+      throw new WalkFailed(error as Error);
     }
-    if (covered < first + W) throw new Error(`re-reading ${first}: the export proves only up to ${covered}`);
     const read = windows
       .filter((w) => w.windowStart + W <= covered)
       .map((w) => ({
@@ -267,6 +275,13 @@ export class StatsCollector {
         occurredAt,
       ),
     );
+  }
+}
+
+/** A re-read walk that failed before covering its first window. */
+class WalkFailed extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
   }
 }
 

@@ -127,16 +127,16 @@ export class StatsStore {
         ],
       );
     else {
-      const updated: unknown[] = await manager.query(
+      // TypeORM answers a raw UPDATE with [rows, affected].
+      const [, updated]: [unknown[], number] = await manager.query(
         `UPDATE stats_hourly SET definition_version = $1, revision = $2, solved_count = $3,
            resolution_seconds_sum = $4, average_resolution_seconds = $5, median_resolution_seconds = $6,
            unattributed_solves = $7, most_efficient_agent_id = $8, fastest_agent_id = $9, result = $10,
            result_sha256 = $11, revised_at = $13
-         WHERE window_start = $12 AND revision = $14 RETURNING window_start`,
+         WHERE window_start = $12 AND revision = $14`,
         [...figures, windowStart, at.toISOString(), row.previousRevision],
       );
-      if (updated.length !== 1)
-        throw new Error(`window ${windowStart} is not at revision ${row.previousRevision}`);
+      if (updated !== 1) throw new Error(`window ${windowStart} is not at revision ${row.previousRevision}`);
     }
     await manager.query(`DELETE FROM stats_hourly_agent WHERE window_start = $1`, [windowStart]);
     if (result.agents.length)
