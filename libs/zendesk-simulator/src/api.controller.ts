@@ -48,6 +48,16 @@ function intParam(value: string | undefined, name: string, fallback: number, max
   return Math.min(n, max);
 }
 
+/** A time-based export's start_time: unix seconds, at least a minute old (Zendesk answers 400 otherwise). */
+function exportStartTime(query: Query, now: number): number {
+  const start = Number(query['start_time']);
+  if (query['start_time'] === undefined || !Number.isInteger(start) || start < 0)
+    fail(400, 'InvalidValue', 'start_time must be a unix timestamp in seconds');
+  if (start * 1000 > now - 60_000)
+    fail(400, 'InvalidValue', 'Too recent start_time. Use a start_time at least one minute in the past');
+  return start;
+}
+
 function idParam(value: string): number {
   const id = Number(value);
   if (!Number.isSafeInteger(id) || id <= 0) fail(404, 'RecordNotFound', 'Not found');
@@ -305,11 +315,7 @@ export class ZendeskApiController {
   incrementalTicketEvents(@Query() query: Query, @Res({ passthrough: true }) res: Response) {
     if (res.locals['role'] !== 'admin') fail(403, 'Forbidden', 'You do not have access to this page.');
     const now = this.world.clock();
-    const start = Number(query['start_time']);
-    if (query['start_time'] === undefined || !Number.isInteger(start) || start < 0)
-      fail(400, 'InvalidValue', 'start_time must be a unix timestamp in seconds');
-    if (start * 1000 > now - 60_000)
-      fail(400, 'InvalidValue', 'Too recent start_time. Use a start_time at least one minute in the past');
+    const start = exportStartTime(query, now);
     const perPage = intParam(query['per_page'], 'per_page', 1000, 1000);
     // Whole seconds, as Zendesk: the last minute is never exported.
     const untilMs = Math.floor((now - 60_000) / 1000) * 1000 - 1;
@@ -331,11 +337,7 @@ export class ZendeskApiController {
   incrementalTicketMetricEvents(@Query() query: Query, @Res({ passthrough: true }) res: Response) {
     if (res.locals['role'] !== 'admin') fail(403, 'Forbidden', 'You do not have access to this page.');
     const now = this.world.clock();
-    const start = Number(query['start_time']);
-    if (query['start_time'] === undefined || !Number.isInteger(start) || start < 0)
-      fail(400, 'InvalidValue', 'start_time must be a unix timestamp in seconds');
-    if (start * 1000 > now - 60_000)
-      fail(400, 'InvalidValue', 'Too recent start_time. Use a start_time at least one minute in the past');
+    const start = exportStartTime(query, now);
     const untilMs = Math.min(Math.floor((now - 60_000) / 1000) * 1000 - 1, visibleUntil(res, now));
     const log = metricEventLogOf(this.world);
     if (query['page[size]'] !== undefined || query['page[after]'] !== undefined) {
