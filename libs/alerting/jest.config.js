@@ -1,1 +1,1 @@
-module.exports = { ...require('../../jest.preset'), displayName: 'alerting', rootDir: __dirname };
+module.exports = { ...require('../../jest.preset'), displayName: 'alerting-lib', rootDir: __dirname };

@@ -1,1 +1,1 @@
-module.exports = { ...require('../../jest.preset'), displayName: 'enrichment', rootDir: __dirname };
+module.exports = { ...require('../../jest.preset'), displayName: 'enrichment-lib', rootDir: __dirname };
