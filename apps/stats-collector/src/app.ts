@@ -96,14 +96,14 @@ export class StatsCollectorRuntime {
       help: 'Verification re-reads or revisions that failed (their windows are tried again an hour later)',
       registers,
     });
-    const db = () => this.db;
+    const runtime = () => this;
     new Gauge({
       name: 'stats_last_revision_timestamp_seconds',
       help: 'When a stored window was last revised (from stats_hourly_revision; 0: never), for alerts that survive restarts',
       registers,
       async collect(this: Gauge) {
-        const rows = (await db()
-          ?.query(`SELECT extract(epoch FROM max(revised_at)) AS at FROM stats_hourly_revision`)
+        const rows = (await runtime()
+          .db?.query(`SELECT extract(epoch FROM max(revised_at)) AS at FROM stats_hourly_revision`)
           .catch(() => null)) as { at: string | null }[] | null;
         if (rows) this.set(Number(rows[0]?.at ?? 0));
       },
@@ -146,7 +146,6 @@ export class StatsCollectorRuntime {
       help: '1 while this instance holds the collector lock',
       registers,
     });
-    const runtime = () => this;
     new Gauge({
       name: 'stats_hours_open',
       help: 'Closed windows not stored yet',

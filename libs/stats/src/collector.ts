@@ -25,9 +25,9 @@ import {
 import { evolve, foldStatsLog } from './evolve';
 import { initialStatsState, type StatsState } from './state';
 import type { StatsStore } from './store';
-import { preferredSolve, solveFactsOf, solveKey, type RawTicketEvent } from './solves';
+import { addSolve, bySolveKey, solveFactsOf, type RawTicketEvent } from './solves';
+import { auditsCoverageUntil } from './streams';
 import { ticketFactOf, type RawTicket } from './tickets';
-import { EXPORT_LAG_SECONDS } from './time';
 import { rereadNeeds } from './verify';
 
 export interface StatsCollectorHooks {
@@ -223,17 +223,11 @@ export class StatsCollector {
       for (let start = first; ;) {
         const page = await zendesk.incrementalTicketEvents(start, perPage);
         pages++;
-        for (const solve of solveFactsOf(page.ticket_events as unknown as RawTicketEvent[])) {
-          const known = solves.get(solveKey(solve));
-          solves.set(solveKey(solve), known ? preferredSolve(known, solve) : solve);
-        }
-        if (page.end_of_stream) {
-          covered = Math.max(page.end_time, (page.serverTime ?? this.now()) - EXPORT_LAG_SECONDS);
-          break;
-        }
-        // The next page starts at end_time: this one proves the seconds before it.
-        covered = page.end_time;
-        if (covered >= first + W) break;
+        for (const solve of solveFactsOf(page.ticket_events as unknown as RawTicketEvent[]))
+          addSolve(solves, solve);
+        // As the walk proves it, a day on: nothing left to settle.
+        covered = auditsCoverageUntil(page.end_time, page.end_of_stream, page.serverTime ?? this.now(), 0);
+        if (page.end_of_stream || covered >= first + W) break;
         if (page.end_time <= start)
           throw new Error(`re-reading from ${start}: the page ends at ${page.end_time}, the walk stalls`);
         start = page.end_time;
@@ -249,7 +243,7 @@ export class StatsCollector {
         ...w,
         solves: [...solves.values()]
           .filter((s) => s.at >= w.windowStart && s.at < w.windowStart + W)
-          .sort((a, b) => (solveKey(a) < solveKey(b) ? -1 : 1)),
+          .sort(bySolveKey),
       }));
     const needs = read.map((w) => rereadNeeds(this.state, w.windowStart, w.solves));
     const userIds = [...new Set(needs.flatMap((n) => n.userIds))];

@@ -5,7 +5,7 @@ import {
   type StatsSolveFact,
 } from '@ticketflow/contracts';
 import { compareIds } from './ids';
-import { isSolve, preferredSolve, solveKey } from './solves';
+import { addSolve, isSolve } from './solves';
 import { isoOf } from './time';
 
 /** The sealed facts of one window: its solves, the created_at of their tickets, the roles of their updaters. */
@@ -34,8 +34,7 @@ export function computeHourlyStats(
   for (const solve of facts.solves) {
     if (solve.at < windowStart || solve.at >= windowEnd || !isSolve({ to: 'solved', from: solve.from }))
       continue;
-    const known = solves.get(solveKey(solve));
-    solves.set(solveKey(solve), known ? preferredSolve(known, solve) : solve);
+    addSolve(solves, solve);
   }
 
   const resolutions: number[] = [];

@@ -5,7 +5,7 @@ import type {
   StatsTicketsPageFetched,
 } from '@ticketflow/contracts';
 import { windowSolves } from './hours';
-import { preferredSolve, solveKey } from './solves';
+import { addSolve } from './solves';
 import { emptyHour, type HourState, type StatsState } from './state';
 import { foldAuditsPage, foldTicketsPage } from './streams';
 import { verificationOf } from './verify';
@@ -83,11 +83,7 @@ function applyAuditsPage(state: StatsState, page: StatsAuditsPageFetched): Stats
   for (const [start, solves] of byWindow) {
     const hour = hours.get(start) ?? emptyHour(start);
     const merged = new Map(hour.solves);
-    for (const solve of solves) {
-      const key = solveKey(solve);
-      const known = merged.get(key);
-      merged.set(key, known ? preferredSolve(known, solve) : solve);
-    }
+    for (const solve of solves) addSolve(merged, solve);
     hours.set(start, { ...hour, solves: merged });
   }
   return { ...state, audits: stream, hours };

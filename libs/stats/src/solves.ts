@@ -73,6 +73,16 @@ export const solveFactsOf = (items: readonly RawTicketEvent[]): StatsSolveFact[]
 export const solveKey = (solve: Pick<StatsSolveFact, 'ticketId' | 'auditId'>) =>
   `${solve.ticketId}:${solve.auditId}`;
 
+/** Adds a solve to a set keyed by `solveKey`: a copy already there is merged by `preferredSolve`. */
+export function addSolve(solves: Map<string, StatsSolveFact>, solve: StatsSolveFact): void {
+  const key = solveKey(solve);
+  const known = solves.get(key);
+  solves.set(key, known ? preferredSolve(known, solve) : solve);
+}
+
+/** Solves in a stable order (by identity), for events and diffs that must not depend on delivery order. */
+export const bySolveKey = (a: StatsSolveFact, b: StatsSolveFact) => (solveKey(a) < solveKey(b) ? -1 : 1);
+
 /** An audit is immutable; should two copies ever differ, the one kept must not depend on delivery order. */
 export function preferredSolve(a: StatsSolveFact, b: StatsSolveFact): StatsSolveFact {
   const rank = (s: StatsSolveFact) => JSON.stringify([s.at, s.updaterId, s.from]);

@@ -3,7 +3,7 @@ import { canonicalJson, resultSha256 } from './canonical';
 import { computeHourlyStats } from './compute';
 import type { StatsConfig } from './config';
 import { compareIds } from './ids';
-import { solveKey } from './solves';
+import { bySolveKey, solveKey } from './solves';
 import type { HourState, StatsState, Verification } from './state';
 
 /** Re-reading a stored window: which updaters need a role and which tickets a created_at, beyond what the log has. */
@@ -54,8 +54,6 @@ export function verificationOf(state: StatsState, hour: HourState, event: StatsH
   if (sha === stored.resultSha256) return { revision, verdict: 'same' };
   return { revision, verdict: 'differs', result, resultSha256: sha, solves, added, missing: missingSolves };
 }
-
-const bySolveKey = (a: StatsSolveFact, b: StatsSolveFact) => (solveKey(a) < solveKey(b) ? -1 : 1);
 
 /**
  * Stored windows due for their re-read (`verifyAfterSeconds` after storing, once per window), oldest first, and
