@@ -1,11 +1,9 @@
 import { Body, Controller, Get, HttpException, Inject, Param, Post, Put, Query } from '@nestjs/common';
-import { WORLD } from './api.controller';
+import type { ApiFaults } from './api-faults';
 import { FaultControls, deliverySummaries, type WorkloadAction } from './fault-controls';
 import { GroundTruth } from './truth';
-import type { Simulator } from './simulator';
+import { SIMULATOR, WORLD, type SimulatorControls } from './simulator.tokens';
 import { WorldError, type World } from './world';
-
-export const SIMULATOR = Symbol('Simulator');
 
 const moment = (at?: string) => {
   if (at === undefined) return Infinity;
@@ -23,7 +21,7 @@ export class ControlController {
 
   constructor(
     @Inject(WORLD) private readonly world: World,
-    @Inject(SIMULATOR) private readonly simulator: Simulator,
+    @Inject(SIMULATOR) private readonly simulator: SimulatorControls,
   ) {
     this.truth = new GroundTruth(world);
     this.controls = new FaultControls(world);
@@ -96,7 +94,7 @@ export class ControlController {
   }
 
   @Put('faults')
-  setFaults(@Body() body: { api?: Partial<Simulator['apiFaults']>; webhooks?: Record<string, number> }) {
+  setFaults(@Body() body: { api?: Partial<ApiFaults>; webhooks?: Record<string, number> }) {
     Object.assign(this.simulator.apiFaults, body.api ?? {});
     if (this.simulator.webhooks && body.webhooks)
       Object.assign(this.simulator.webhooks.faults, body.webhooks);

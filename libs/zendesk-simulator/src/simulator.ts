@@ -3,13 +3,20 @@ import { Module, type DynamicModule, type INestApplication } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
-import { ZendeskApiController, WORLD } from './api.controller';
 import { DEFAULT_AUDIT_EXPORT_FORM, auditLogOf, type AuditExportForm } from './audits';
 import { authenticate, DEFAULT_API_LIMITS, rateLimit, stripJsonSuffix, type ApiLimits } from './api-guards';
 import { DEFAULT_API_FAULTS, injectFaults, RequestLog, type ApiFaults, type FaultKind } from './api-faults';
-import { ControlController, SIMULATOR } from './control.controller';
+import { ControlController } from './control.controller';
+import { CustomStatusesController } from './custom-statuses.controller';
+import { DeletedTicketsController } from './deleted-tickets.controller';
+import { GroupsController } from './groups.controller';
+import { IncrementalController } from './incremental.controller';
 import { ScenarioRunner, type ScenarioOptions } from './scenario';
+import { SIMULATOR, WORLD, type SimulatorControls } from './simulator.tokens';
+import { TicketMetricsController } from './ticket-metrics.controller';
+import { TicketsController } from './tickets.controller';
 import { GroundTruth } from './truth';
+import { UsersController } from './users.controller';
 import { WebhookSender, type DeliveryFaults, type WebhookTarget } from './webhook-sender';
 import { World, type WorldOptions } from './world';
 
@@ -35,7 +42,7 @@ export interface SimulatorOptions extends WorldOptions {
 export const DEFAULT_API_TOKEN = 'simulator-api-token';
 export const ADMIN_EMAIL = 'agent1@support.example.com';
 
-export class Simulator {
+export class Simulator implements SimulatorControls {
   readonly truth: GroundTruth;
   readonly apiFaults: ApiFaults;
   readonly requests = new RequestLog();
@@ -110,7 +117,16 @@ class SimulatorModule {
   static forSimulator(simulator: Simulator): DynamicModule {
     return {
       module: SimulatorModule,
-      controllers: [ZendeskApiController, ControlController],
+      controllers: [
+        TicketsController,
+        TicketMetricsController,
+        DeletedTicketsController,
+        IncrementalController,
+        UsersController,
+        GroupsController,
+        CustomStatusesController,
+        ControlController,
+      ],
       providers: [
         { provide: WORLD, useValue: simulator.world },
         { provide: SIMULATOR, useValue: simulator },

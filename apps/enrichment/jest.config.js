@@ -1,1 +1,0 @@
-module.exports = { ...require('../../jest.preset'), displayName: 'enrichment', rootDir: __dirname };

@@ -1,1 +1,0 @@
-module.exports = { ...require('../../jest.preset'), displayName: 'stats-collector', rootDir: __dirname };
