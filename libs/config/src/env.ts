@@ -13,17 +13,17 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
 }
 
+/** A comma-separated list (Kafka brokers, secrets): items trimmed, empty ones dropped. */
+export function parseCommaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
 /** Common building blocks for service env schemas. */
 export const EnvFields = {
-  kafkaBrokers: z
-    .string()
-    .min(1, 'comma-separated host:port list')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((b) => b.trim())
-        .filter(Boolean),
-    ),
+  kafkaBrokers: z.string().min(1, 'comma-separated host:port list').transform(parseCommaList),
   databaseUrl: z.url({ protocol: /^postgres(ql)?$/, error: 'a postgres:// URL' }),
   port: (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
@@ -31,11 +31,6 @@ export const EnvFields = {
   secretList: z
     .string()
     .min(1)
-    .transform((value) =>
-      value
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
+    .transform(parseCommaList)
     .pipe(z.array(z.string().min(8, 'each secret at least 8 characters')).min(1)),
 };

@@ -36,13 +36,15 @@ export type StatusCategory = z.infer<typeof StatusCategory>;
 export const TicketPriority = z.enum(['low', 'normal', 'high', 'urgent']);
 export const TicketType = z.enum(['problem', 'incident', 'question', 'task']);
 
+/** Every category but solved; the four unsolved statuses bear the same names. */
+const UNSOLVED = StatusCategory.exclude(['solved']).options;
 /** Unsolved categories: what "open ticket" means for enrichment and alerting. */
-export const OPEN_STATUS_CATEGORIES: ReadonlySet<StatusCategory> = new Set([
-  'new',
-  'open',
-  'pending',
-  'hold',
-]);
+export const OPEN_STATUS_CATEGORIES: ReadonlySet<StatusCategory> = new Set(UNSOLVED);
+/**
+ * Unsolved statuses (new, open, pending, hold): the statuses a solve starts from (Definition v1 §2 item 2).
+ * Not solved (custom solved statuses keep the field), closed, nor deleted (an undelete).
+ */
+export const UNSOLVED_STATUSES: ReadonlySet<TicketStatus> = new Set(UNSOLVED);
 
 export function statusCategoryOf(status: TicketStatus): StatusCategory | null {
   if (status === 'deleted' || status === 'scrubbed') return null; // scrubbed: what a permanent delete leaves

@@ -1,13 +1,7 @@
 import type { DataSource } from 'typeorm';
-import {
-  Topics,
-  statusCategoryOf,
-  type StatusChange,
-  type TicketEvent,
-  type TicketStatus,
-} from '@ticketflow/contracts';
+import { Topics, type StatusChange } from '@ticketflow/contracts';
 import type { EventProducer } from '@ticketflow/kafka';
-import type { RestTicket, ZendeskClient } from '@ticketflow/zendesk';
+import { auditStatusChange, purgedEvent, reconciledEvent, type ZendeskClient } from '@ticketflow/zendesk';
 
 export interface ReconcilerOptions {
   /** Where a first pass starts (unix seconds): 0 backfills the whole account. */
@@ -34,46 +28,6 @@ export interface PassResult {
   tickets: number;
   statusChanges: number;
   pages: number;
-}
-
-const STATUSES: readonly TicketStatus[] = ['new', 'open', 'pending', 'hold', 'solved', 'closed', 'deleted'];
-const asStatus = (value: unknown): TicketStatus | null =>
-  (STATUSES as readonly unknown[]).includes(value) ? (value as TicketStatus) : null;
-
-/** A ticket of the incremental export as a corrective `ticket.reconciled` event. */
-export function reconciledEvent(
-  ticket: RestTicket,
-  statusChanges: StatusChange[],
-  passId: string,
-): TicketEvent {
-  const id = String(ticket.id);
-  return {
-    schemaVersion: 1,
-    type: 'ticket.reconciled',
-    eventId: `reconcile:${passId}:${id}`,
-    source: 'reconciliation',
-    occurredAt: new Date(ticket.updated_at).toISOString(),
-    ticketId: id,
-    sequenceId: null,
-    statusChanges,
-    ticket: {
-      id,
-      subject: ticket.subject,
-      status: ticket.status,
-      statusCategory: statusCategoryOf(ticket.status),
-      customStatusId: ticket.custom_status_id === null ? null : String(ticket.custom_status_id),
-      priority: ticket.priority,
-      type: ticket.type,
-      requesterId: ticket.requester_id === null ? null : String(ticket.requester_id),
-      requesterEmail: null,
-      assigneeId: ticket.assignee_id === null ? null : String(ticket.assignee_id),
-      groupId: ticket.group_id === null ? null : String(ticket.group_id),
-      organizationId: ticket.organization_id === null ? null : String(ticket.organization_id),
-      tags: ticket.tags,
-      createdAt: new Date(ticket.created_at).toISOString(),
-      updatedAt: new Date(ticket.updated_at).toISOString(),
-    },
-  };
 }
 
 /**
@@ -119,16 +73,11 @@ export class Reconciler {
       pages++;
       for (const audit of page.ticket_events) {
         for (const child of audit.child_events) {
-          const to = asStatus(child.value);
-          if (child.field_name !== 'status' || !to) continue;
+          const change = auditStatusChange(audit, child);
+          if (!change) continue;
           const list = changes.get(String(audit.ticket_id)) ?? [];
-          if (!list.some((c) => c.sequenceId === String(audit.id) && c.to === to)) {
-            list.push({
-              sequenceId: String(audit.id),
-              at: new Date(audit.created_at).toISOString(),
-              from: asStatus(child.previous_value),
-              to,
-            });
+          if (!list.some((c) => c.sequenceId === change.sequenceId && c.to === change.to)) {
+            list.push(change);
             statusChanges++;
           }
           changes.set(String(audit.ticket_id), list);
@@ -205,16 +154,7 @@ export class Reconciler {
     const alive = new Set((await this.zendesk.showManyTickets(candidates)).map((t) => String(t.id)));
     const purged = candidates.filter((id) => !alive.has(id));
     const now = new Date().toISOString();
-    const events: TicketEvent[] = purged.map((id) => ({
-      schemaVersion: 1,
-      type: 'ticket.permanently_deleted',
-      eventId: `reconcile:${passId}:${id}:purged`,
-      source: 'reconciliation',
-      occurredAt: now,
-      ticketId: id,
-      sequenceId: null,
-      ticket: { id, status: 'deleted', statusCategory: null, updatedAt: now },
-    }));
+    const events = purged.map((id) => purgedEvent(id, passId, now));
     await this.producer.publish(
       topic,
       events.map((value) => ({ key: value.ticketId, value })),

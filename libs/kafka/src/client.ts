@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { parseCommaList } from '@ticketflow/config';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -35,8 +36,5 @@ export function createKafka(options: KafkaClientOptions, extra: Partial<KafkaCon
 
 export function brokersFromEnv(value = process.env['KAFKA_BROKERS']): string[] {
   if (!value) throw new Error('KAFKA_BROKERS is not set (comma-separated host:port list)');
-  return value
-    .split(',')
-    .map((broker) => broker.trim())
-    .filter(Boolean);
+  return parseCommaList(value);
 }

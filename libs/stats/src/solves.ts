@@ -1,4 +1,4 @@
-import type { StatsSolveFact } from '@ticketflow/contracts';
+import { UNSOLVED_STATUSES, type StatsSolveFact } from '@ticketflow/contracts';
 import { zendeskIdOf } from './ids';
 
 /**
@@ -29,12 +29,9 @@ export interface StatusChange {
   from: string | null;
 }
 
-/** Statuses a solve starts from. Not solved (custom solved statuses keep the field), closed, nor deleted (undelete). */
-const SOLVE_FROM: ReadonlySet<string> = new Set(['new', 'open', 'pending', 'hold']);
-
 /** Definition v1 §2 item 2: a move to solved from new, open, pending, hold, or from nothing (creation). */
 export const isSolve = (change: StatusChange) =>
-  change.to === 'solved' && (change.from === null || SOLVE_FROM.has(change.from));
+  change.to === 'solved' && (change.from === null || UNSOLVED_STATUSES.has(change.from));
 
 /** The status change a child event carries, in either form; null for comments, tags, other fields and types. */
 export function statusChangeOf(child: RawChildEvent): StatusChange | null {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { UNSOLVED_STATUSES } from '@ticketflow/contracts';
 import type { StatusTransition, TicketChange } from './model';
 import type { World } from './world';
 
@@ -19,8 +20,6 @@ interface Logged {
   at: number;
   event: TicketMetricEvent;
 }
-
-const SOLVABLE = new Set(['new', 'open', 'pending', 'hold']);
 
 /**
  * A ticket's metric events from its status history and its first agent comment (S4): creation activates the four
@@ -66,7 +65,7 @@ export function metricEventsOf(
         push(at, metric, 'activate', sequenceId);
       }
     }
-    if (SOLVABLE.has(to)) {
+    if (UNSOLVED_STATUSES.has(to)) {
       // Agent work stops while pending or on hold; the requester waits on hold, not while pending.
       const pause = {
         agent_work_time: to === 'pending' || to === 'hold',
@@ -80,7 +79,7 @@ export function metricEventsOf(
           paused.delete(metric);
           push(at, metric, 'activate', sequenceId);
         }
-    } else if (to === 'solved' && (from === null || SOLVABLE.has(from))) {
+    } else if (to === 'solved' && (from === null || UNSOLVED_STATUSES.has(from))) {
       paused.clear();
       for (const metric of ['resolution_time', ...working] as const) push(at, metric, 'fulfill', sequenceId);
     }

@@ -1,4 +1,9 @@
-import { MIN_SOLVES_FOR_FASTEST, statusCategoryOf, type HourlyStatsResult } from '@ticketflow/contracts';
+import {
+  MIN_SOLVES_FOR_FASTEST,
+  UNSOLVED_STATUSES,
+  statusCategoryOf,
+  type HourlyStatsResult,
+} from '@ticketflow/contracts';
 import { updaterOf } from './audits';
 import { isOpen, type StatusTransition } from './model';
 import type { World } from './world';
@@ -81,7 +86,7 @@ export class GroundTruth {
       for (const transition of state.history) {
         const at = seconds(transition.at);
         if (at < start || transition.to !== 'solved') continue;
-        if (transition.from !== null && !SOLVED_FROM.has(transition.from)) continue;
+        if (transition.from !== null && !UNSOLVED_STATUSES.has(transition.from)) continue;
         const resolution = at - seconds(state.createdAt);
         resolutions.push(resolution);
         const updater = updaterOf(ticket.changes, transition.sequenceId);
@@ -132,6 +137,4 @@ export class GroundTruth {
 }
 
 type AgentFigures = { solvedCount: number; resolutionSecondsSum: number };
-/** Statuses a solve starts from (or none, at creation): not solved, closed or deleted (an undelete). */
-const SOLVED_FROM: ReadonlySet<string> = new Set(['new', 'open', 'pending', 'hold']);
 const seconds = (ms: number) => Math.floor(ms / 1000);

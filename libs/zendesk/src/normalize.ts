@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
   IsoTimestamp,
+  KnownTicketStatus,
   TicketEvent,
   TicketPriority,
   TicketStatus,
@@ -9,8 +10,11 @@ import {
   ZendeskId,
   statusCategoryOf,
   type StatusCategory,
+  type StatusChange,
   type TicketSnapshot,
 } from '@ticketflow/contracts';
+import type { IncrementalTicketEventsPage, TicketChildEvent } from './client';
+import type { RestTicket } from './rest-types';
 import { EVENT_TYPE_PREFIX, TICKET_WEBHOOK_EVENT_TYPES } from './webhook-types';
 
 /** Zendesk sends ids as strings in events and as numbers in REST; accept both, keep decimal strings. */
@@ -305,4 +309,81 @@ function digest(body: Record<string, unknown>): string {
       .map((key) => [key, body[key]]),
   );
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+// ---- REST (reconciliation) ----
+
+/** A status as Zendesk's REST API documents it, exactly; null for anything else. */
+const knownStatusOf = (value: unknown): TicketStatus | null =>
+  KnownTicketStatus.safeParse(value).data ?? null;
+
+/** The status change a child event of an audit (incremental ticket events) records; null for any other child. */
+export function auditStatusChange(
+  audit: IncrementalTicketEventsPage['ticket_events'][number],
+  child: TicketChildEvent,
+): StatusChange | null {
+  const to = knownStatusOf(child.value);
+  if (child.field_name !== 'status' || !to) return null;
+  return {
+    sequenceId: String(audit.id),
+    at: new Date(audit.created_at).toISOString(),
+    from: knownStatusOf(child.previous_value),
+    to,
+  };
+}
+
+/**
+ * A ticket of the incremental export as a corrective `ticket.reconciled` event. Its snapshot is not the webhook
+ * one (`snapshot` above): a REST ticket has every field, numeric ids and no requester email (null: none carried).
+ */
+export function reconciledEvent(
+  ticket: RestTicket,
+  statusChanges: StatusChange[],
+  passId: string,
+): TicketEvent {
+  const id = String(ticket.id);
+  return {
+    schemaVersion: 1,
+    type: 'ticket.reconciled',
+    eventId: `reconcile:${passId}:${id}`,
+    source: 'reconciliation',
+    occurredAt: new Date(ticket.updated_at).toISOString(),
+    ticketId: id,
+    sequenceId: null,
+    statusChanges,
+    ticket: {
+      id,
+      subject: ticket.subject,
+      status: ticket.status,
+      statusCategory: statusCategoryOf(ticket.status),
+      customStatusId: ticket.custom_status_id === null ? null : String(ticket.custom_status_id),
+      priority: ticket.priority,
+      type: ticket.type,
+      requesterId: ticket.requester_id === null ? null : String(ticket.requester_id),
+      requesterEmail: null,
+      assigneeId: ticket.assignee_id === null ? null : String(ticket.assignee_id),
+      groupId: ticket.group_id === null ? null : String(ticket.group_id),
+      organizationId: ticket.organization_id === null ? null : String(ticket.organization_id),
+      tags: ticket.tags,
+      createdAt: new Date(ticket.created_at).toISOString(),
+      updatedAt: new Date(ticket.updated_at).toISOString(),
+    },
+  };
+}
+
+/**
+ * A ticket Zendesk lists neither among live nor among deleted tickets, as the `ticket.permanently_deleted` a
+ * dropped webhook would have carried.
+ */
+export function purgedEvent(ticketId: string, passId: string, at: string): TicketEvent {
+  return {
+    schemaVersion: 1,
+    type: 'ticket.permanently_deleted',
+    eventId: `reconcile:${passId}:${ticketId}:purged`,
+    source: 'reconciliation',
+    occurredAt: at,
+    ticketId,
+    sequenceId: null,
+    ticket: { id: ticketId, status: 'deleted', statusCategory: null, updatedAt: at },
+  };
 }

@@ -1,6 +1,8 @@
 /** Zendesk Support REST shapes (integer ids, lowercase enums), as far as Ticketflow reads them. */
+import type { z } from 'zod';
+import type { KnownTicketStatus, StatusCategory } from '@ticketflow/contracts';
 
-export type RestTicketStatus = 'new' | 'open' | 'pending' | 'hold' | 'solved' | 'closed' | 'deleted';
+export type RestTicketStatus = z.infer<typeof KnownTicketStatus>;
 
 export interface RestTicket {
   id: number;
@@ -82,7 +84,7 @@ export interface RestTicketMetric {
 
 export interface RestCustomStatus {
   id: number;
-  status_category: 'new' | 'open' | 'pending' | 'hold' | 'solved';
+  status_category: StatusCategory;
   agent_label: string;
   end_user_label: string;
   description: string;
