@@ -4,17 +4,17 @@
 //   npx tsx bench/alerting-latency.bench.ts [users=30]
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { Topics, type UserEvent } from '../libs/contracts/src';
-import { EventProducer, createKafka, ensureTopics } from '../libs/kafka/src';
-import { startKafka, startPostgres } from '../libs/testing/src/infrastructure';
-import { ZENDESK_TEST_SIGNING_SECRET } from '../libs/zendesk/src';
-import { ADMIN_EMAIL, WebhookSender, startSimulator } from '../libs/zendesk-simulator/src';
-import { createGatewayApp } from '../apps/webhook-gateway/src/app';
-import { gatewayConfig, listen } from '../apps/webhook-gateway/src/testing';
-import { createEnrichmentApp } from '../apps/enrichment/src/app';
-import { enrichmentConfig } from '../apps/enrichment/src/testing';
-import { createAlertingApp } from '../apps/alerting/src/app';
-import { AlertingEnv } from '../apps/alerting/src/config';
+import { Topics, type UserEvent } from '@ticketflow/contracts';
+import { EventProducer, createKafka, ensureTopics } from '@ticketflow/kafka';
+import { startKafka, startPostgres } from '@ticketflow/testing';
+import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
+import { ADMIN_EMAIL, WebhookSender, startSimulator } from '@ticketflow/zendesk-simulator';
+import { createGatewayApp } from '@ticketflow/gateway';
+import { gatewayConfig, listen } from '@ticketflow/gateway/testing';
+import { createEnrichmentApp } from '@ticketflow/enrichment';
+import { enrichmentConfig } from '@ticketflow/enrichment/testing';
+import { createAlertingApp } from '@ticketflow/alerting';
+import { AlertingEnv } from '@ticketflow/alerting';
 
 const users = Number(process.argv[2] ?? 30);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,7 +32,7 @@ async function main() {
     `bench_en_${run}`,
     { LOG_LEVEL: 'error' },
   );
-  const gateway = await createGatewayApp(
+  const { app: gateway } = await createGatewayApp(
     gatewayConfig({ TICKET_EVENTS_TOPIC: enrichment.TICKET_EVENTS_TOPIC, LOG_LEVEL: 'error' }),
   );
   const gatewayUrl = await listen(gateway);

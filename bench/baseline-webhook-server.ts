@@ -2,11 +2,7 @@
 // over the raw body, JSON.parse, one kafkajs produce with acks=all (idempotent), 200. No framework, no validation.
 import { createServer } from 'node:http';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import {
-  SIGNATURE_HEADER,
-  SIGNATURE_TIMESTAMP_HEADER,
-  verifyWebhookSignature,
-} from '../libs/zendesk/src/signature';
+import { SIGNATURE_HEADER, SIGNATURE_TIMESTAMP_HEADER, verifyWebhookSignature } from '@ticketflow/zendesk';
 
 async function main() {
   const kafka = new Kafka({

@@ -5,13 +5,13 @@
 //   npx tsx bench/enrichment-latency.bench.ts [ratePerSecond=20] [seconds=30]
 import 'reflect-metadata';
 import { Client } from 'pg';
-import { startKafka, startPostgres } from '../libs/testing/src/infrastructure';
-import { ZENDESK_TEST_SIGNING_SECRET } from '../libs/zendesk/src';
-import { ADMIN_EMAIL, WebhookSender, startSimulator } from '../libs/zendesk-simulator/src';
-import { createGatewayApp } from '../apps/webhook-gateway/src/app';
-import { gatewayConfig, listen } from '../apps/webhook-gateway/src/testing';
-import { createEnrichmentApp } from '../apps/enrichment/src/app';
-import { enrichmentConfig } from '../apps/enrichment/src/testing';
+import { startKafka, startPostgres } from '@ticketflow/testing';
+import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
+import { ADMIN_EMAIL, WebhookSender, startSimulator } from '@ticketflow/zendesk-simulator';
+import { createGatewayApp } from '@ticketflow/gateway';
+import { gatewayConfig, listen } from '@ticketflow/gateway/testing';
+import { createEnrichmentApp } from '@ticketflow/enrichment';
+import { enrichmentConfig } from '@ticketflow/enrichment/testing';
 
 const rate = Number(process.argv[2] ?? 20);
 const seconds = Number(process.argv[3] ?? 30);
@@ -29,7 +29,7 @@ async function main() {
   const config = enrichmentConfig({ url: sim.url, email: ADMIN_EMAIL, token: sim.apiToken }, schema, {
     LOG_LEVEL: 'error',
   });
-  const gateway = await createGatewayApp(
+  const { app: gateway } = await createGatewayApp(
     gatewayConfig({ TICKET_EVENTS_TOPIC: config.TICKET_EVENTS_TOPIC, LOG_LEVEL: 'error' }),
   );
   const gatewayUrl = await listen(gateway);

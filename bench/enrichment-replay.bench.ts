@@ -4,17 +4,17 @@
 // Needs KAFKA_BROKERS and DATABASE_URL, or starts the test broker and uses the machine's Postgres.
 import { randomUUID } from 'node:crypto';
 import { backOff } from 'exponential-backoff';
-import { Topics, type TicketEvent } from '../libs/contracts/src';
-import { EnrichmentProjector, enrichmentMigrations } from '../libs/enrichment/src';
+import { Topics, type TicketEvent } from '@ticketflow/contracts';
+import { EnrichmentProjector, enrichmentMigrations } from '@ticketflow/enrichment';
 import {
   EventProducer,
   createKafka,
   ensureTopics,
   runBatchConsumer,
   withDeadLetter,
-} from '../libs/kafka/src';
-import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '../libs/persistence/src';
-import { startKafka, startPostgres } from '../libs/testing/src/infrastructure';
+} from '@ticketflow/kafka';
+import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
+import { startKafka, startPostgres } from '@ticketflow/testing';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const ticketCount = Number(process.argv[3] ?? 100_000);

@@ -10,13 +10,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { StatsBatchEvent } from '../libs/contracts/src';
-import { createKafka, readToEnd } from '../libs/kafka/src';
-import { canonicalJson } from '../libs/stats/src';
-import { REPO_ROOT, startKafka, startPostgres } from '../libs/testing/src/infrastructure';
-import { createTestSchema } from '../libs/testing/src/postgres';
-import { ADMIN_EMAIL, mulberry32, startSimulator } from '../libs/zendesk-simulator/src';
-import { statsEnv } from '../apps/stats-collector/src/testing';
+import { StatsBatchEvent } from '@ticketflow/contracts';
+import { createKafka, readToEnd } from '@ticketflow/kafka';
+import { canonicalJson } from '@ticketflow/stats';
+import { REPO_ROOT, startKafka, startPostgres } from '@ticketflow/testing';
+import { createTestSchema } from '@ticketflow/testing';
+import { ADMIN_EMAIL, mulberry32, startSimulator } from '@ticketflow/zendesk-simulator';
+import { statsEnv } from '@ticketflow/stats/testing';
 
 const seeds = Number(process.argv[2] ?? 100);
 const hours = Number(process.argv[3] ?? 24);

@@ -6,16 +6,16 @@ import autocannon from 'autocannon';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createKafka, ensureTopics } from '../libs/kafka/src';
-import { Topics } from '../libs/contracts/src';
-import { startKafka } from '../libs/testing/src/infrastructure';
+import { createKafka, ensureTopics } from '@ticketflow/kafka';
+import { Topics } from '@ticketflow/contracts';
+import { startKafka } from '@ticketflow/testing';
 import {
   SIGNATURE_HEADER,
   SIGNATURE_TIMESTAMP_HEADER,
   ZENDESK_TEST_SIGNING_SECRET,
   signWebhook,
-} from '../libs/zendesk/src/signature';
-import { World, eventWebhooks } from '../libs/zendesk-simulator/src';
+} from '@ticketflow/zendesk';
+import { World, eventWebhooks } from '@ticketflow/zendesk-simulator';
 
 const ROOT = join(__dirname, '..');
 const seconds = Number(process.argv[2] ?? 15);

@@ -1,1 +1,1 @@
-module.exports = { ...require('../../jest.preset'), displayName: 'webhook-gateway', rootDir: __dirname };
+module.exports = { ...require('../../jest.preset'), displayName: 'pipeline-e2e', rootDir: __dirname };

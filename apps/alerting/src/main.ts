@@ -3,18 +3,11 @@ import { startTracing } from '@ticketflow/observability';
 startTracing('alerting');
 
 import { loadConfig } from '@ticketflow/config';
-import { createAlertingApp } from './app';
-import { AlertingEnv } from './config';
+import { AlertingEnv, createAlertingApp } from '@ticketflow/alerting';
+import { runService } from '@ticketflow/service';
 
-async function main() {
+runService('alerting', async () => {
   const config = loadConfig(AlertingEnv);
   const { app } = await createAlertingApp(config);
   await app.listen(config.PORT, '0.0.0.0');
-}
-
-main().catch((error) => {
-  process.stderr.write(
-    `alerting failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
 });

@@ -3,18 +3,11 @@ import { startTracing } from '@ticketflow/observability';
 startTracing('enrichment');
 
 import { loadConfig } from '@ticketflow/config';
-import { createEnrichmentApp } from './app';
-import { EnrichmentEnv } from './config';
+import { EnrichmentEnv, createEnrichmentApp } from '@ticketflow/enrichment';
+import { runService } from '@ticketflow/service';
 
-async function main() {
+runService('enrichment', async () => {
   const config = loadConfig(EnrichmentEnv);
   const { app } = await createEnrichmentApp(config);
   await app.listen(config.PORT, '0.0.0.0');
-}
-
-main().catch((error) => {
-  process.stderr.write(
-    `enrichment failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
 });

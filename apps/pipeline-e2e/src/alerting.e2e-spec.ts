@@ -17,10 +17,10 @@ import {
 } from '@ticketflow/testing';
 import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
 import { ADMIN_EMAIL, WebhookSender, startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
-import { createGatewayApp } from '../../webhook-gateway/src/app';
-import { gatewayConfig, listen } from '../../webhook-gateway/src/testing';
-import { createEnrichmentApp, type EnrichmentApp } from '../../enrichment/src/app';
-import { enrichmentConfig } from '../../enrichment/src/testing';
+import { createGatewayApp } from '@ticketflow/gateway';
+import { gatewayConfig, listen } from '@ticketflow/gateway/testing';
+import { createEnrichmentApp, type EnrichmentApp } from '@ticketflow/enrichment';
+import { enrichmentConfig } from '@ticketflow/enrichment/testing';
 
 jest.setTimeout(300_000);
 
@@ -77,7 +77,9 @@ describe('end to end: alerting through simulator, gateway and enrichment', () =>
       { url: sim.url, email: ADMIN_EMAIL, token: sim.apiToken },
       schemas[0]!.schema,
     );
-    gateway = await createGatewayApp(gatewayConfig({ TICKET_EVENTS_TOPIC: config.TICKET_EVENTS_TOPIC }));
+    ({ app: gateway } = await createGatewayApp(
+      gatewayConfig({ TICKET_EVENTS_TOPIC: config.TICKET_EVENTS_TOPIC }),
+    ));
     const gatewayUrl = await listen(gateway);
     enrichment = await createEnrichmentApp(config);
     await listen(enrichment.app);

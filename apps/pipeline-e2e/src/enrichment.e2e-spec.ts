@@ -16,10 +16,10 @@ import {
   startSimulator,
   type Simulator,
 } from '@ticketflow/zendesk-simulator';
-import { createGatewayApp } from '../../webhook-gateway/src/app';
-import { gatewayConfig, listen } from '../../webhook-gateway/src/testing';
-import { createEnrichmentApp, type EnrichmentApp } from './app';
-import { TEST_API_KEY, enrichmentConfig } from './testing';
+import { createGatewayApp } from '@ticketflow/gateway';
+import { gatewayConfig, listen } from '@ticketflow/gateway/testing';
+import { createEnrichmentApp, type EnrichmentApp } from '@ticketflow/enrichment';
+import { TEST_API_KEY, enrichmentConfig } from '@ticketflow/enrichment/testing';
 
 jest.setTimeout(300_000);
 
@@ -45,7 +45,7 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
     });
     const config = enrichmentConfig({ url: sim.url, email: ADMIN_EMAIL, token: sim.apiToken }, schema.schema);
     const gwConfig = gatewayConfig({ TICKET_EVENTS_TOPIC: config.TICKET_EVENTS_TOPIC });
-    gateway = await createGatewayApp(gwConfig);
+    ({ app: gateway } = await createGatewayApp(gwConfig));
     const gatewayUrl = await listen(gateway);
     enrichment = await createEnrichmentApp(config);
     url = await listen(enrichment.app);

@@ -7,8 +7,8 @@ import { createTestSchema, testKafka, uniqueSuffix, type TestSchema } from '@tic
 import { ZendeskBudget1795650000000, ZendeskClient, openIncrementalBudget } from '@ticketflow/zendesk';
 import { ADMIN_EMAIL, startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
 import type { DataSource } from 'typeorm';
-import { createStatsCollectorApp, type StatsCollectorRuntime } from './app';
-import { statsConfig } from './testing';
+import { createStatsCollectorApp, type StatsCollectorRuntime } from '@ticketflow/stats';
+import { statsConfig } from '@ticketflow/stats/testing';
 
 jest.setTimeout(300_000);
 

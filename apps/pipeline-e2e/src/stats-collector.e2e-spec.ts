@@ -6,7 +6,7 @@ import { readToEnd } from '@ticketflow/kafka';
 import { REPO_ROOT, createTestSchema, testKafka, type TestSchema } from '@ticketflow/testing';
 import { ADMIN_EMAIL, mulberry32, startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
 import { Client } from 'pg';
-import { statsEnv } from './testing';
+import { statsEnv } from '@ticketflow/stats/testing';
 
 jest.setTimeout(300_000);
 

@@ -3,9 +3,7 @@
 //   npx tsx apps/stats-collector/scripts/backfill.ts --from 2026-11-01T00:00:00Z
 // Env: as the service (DATABASE_URL, KAFKA_BROKERS, ZENDESK_*, STATS_*); resumes from the batch log like it.
 import { loadConfig } from '@ticketflow/config';
-import { isoOf } from '@ticketflow/stats';
-import { StatsCollectorRuntime } from '../src/app';
-import { StatsCollectorEnv } from '../src/config';
+import { StatsCollectorEnv, StatsCollectorRuntime, isoOf } from '@ticketflow/stats';
 import { createMetricsRegistry } from '@ticketflow/observability';
 
 async function main() {

@@ -3,10 +3,10 @@ import { startTracing } from '@ticketflow/observability';
 startTracing('stats-collector');
 
 import { loadConfig } from '@ticketflow/config';
-import { createStatsCollectorApp } from './app';
-import { StatsCollectorEnv } from './config';
+import { StatsCollectorEnv, createStatsCollectorApp } from '@ticketflow/stats';
+import { runService } from '@ticketflow/service';
 
-async function main() {
+runService('stats-collector', async () => {
   const config = loadConfig(StatsCollectorEnv);
   const { app, runtime } = await createStatsCollectorApp(config);
   await app.listen(config.PORT, '0.0.0.0');
@@ -15,11 +15,4 @@ async function main() {
     await runtime.finished;
     await app.close();
   }
-}
-
-main().catch((error) => {
-  process.stderr.write(
-    `stats-collector failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
 });

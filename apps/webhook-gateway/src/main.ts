@@ -3,18 +3,11 @@ import { startTracing } from '@ticketflow/observability';
 startTracing('webhook-gateway');
 
 import { loadConfig } from '@ticketflow/config';
-import { createGatewayApp } from './app';
-import { GatewayEnv } from './config';
+import { GatewayEnv, createGatewayApp } from '@ticketflow/gateway';
+import { runService } from '@ticketflow/service';
 
-async function main() {
+runService('webhook-gateway', async () => {
   const config = loadConfig(GatewayEnv);
-  const app = await createGatewayApp(config);
+  const { app } = await createGatewayApp(config);
   await app.listen(config.PORT, '0.0.0.0');
-}
-
-main().catch((error) => {
-  process.stderr.write(
-    `webhook-gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
 });

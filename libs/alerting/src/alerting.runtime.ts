@@ -1,33 +1,7 @@
-import 'reflect-metadata';
-import {
-  Controller,
-  Get,
-  HttpException,
-  Inject,
-  Injectable,
-  Module,
-  Query,
-  UseGuards,
-  type DynamicModule,
-  type INestApplication,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger as PinoLogger, LoggerModule } from 'nestjs-pino';
 import { Logger } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { Topics } from '@ticketflow/contracts';
-import { API_KEYS, ApiKeyGuard } from '@ticketflow/api';
-import {
-  AlertingProcessor,
-  Notifier,
-  SmtpChannel,
-  WebhookChannel,
-  alertingMigrations,
-  type NotificationChannel,
-} from '@ticketflow/alerting';
 import {
   EventProducer,
   createKafka,
@@ -37,7 +11,6 @@ import {
   withDeadLetter,
   type RunningBatchConsumer,
 } from '@ticketflow/kafka';
-import { createMetricsRegistry, loggerParams, metricsController } from '@ticketflow/observability';
 import {
   ConsumerOffsetEntity,
   OUTBOX_ID_HEADER,
@@ -45,12 +18,18 @@ import {
   openDatabase,
   persistenceMigrations,
 } from '@ticketflow/persistence';
-import type { AlertingConfig } from './config';
+import type { ServiceRuntime } from '@ticketflow/service';
+import { AlertHistory } from './alert-history';
+import type { AlertingConfig } from './alerting.config';
+import { alertingMigrations } from './migrations';
+import { Notifier, SmtpChannel, WebhookChannel, type NotificationChannel } from './notifier';
+import { AlertingProcessor } from './processor';
 
 /** Consumer, outbox relay and notifier of the alerting service. */
-export class AlertingRuntime {
+export class AlertingRuntime implements ServiceRuntime {
   private readonly logger = new Logger('AlertingRuntime');
   db!: DataSource;
+  history!: AlertHistory;
   private stops: (() => Promise<void>)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -120,7 +99,9 @@ export class AlertingRuntime {
       help: 'Age of the oldest outbox row not yet published',
       registers: [this.registry],
       collect: async function (this: Gauge) {
-        const age = await relay()?.oldestPendingSeconds().catch(() => null);
+        const age = await relay()
+          ?.oldestPendingSeconds()
+          .catch(() => null);
         if (age !== null && age !== undefined) this.set(age);
       },
     });
@@ -132,6 +113,7 @@ export class AlertingRuntime {
       entities: [ConsumerOffsetEntity],
       migrations: [...persistenceMigrations, ...alertingMigrations],
     });
+    this.history = new AlertHistory(this.db);
     const kafka = createKafka({ brokers: c.KAFKA_BROKERS, clientId: 'alerting' });
     const admin = kafka.admin();
     await admin.connect();
@@ -214,6 +196,13 @@ export class AlertingRuntime {
     return this.consumer?.isRunning() ?? false;
   }
 
+  /** The consumer is in its group and Postgres answers. */
+  async ready() {
+    if (!this.consuming()) throw new Error('the Kafka consumer is not running');
+    await this.db.query('SELECT 1');
+    return {};
+  }
+
   async stop() {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -221,119 +210,4 @@ export class AlertingRuntime {
     for (const stop of this.stops) await stop().catch(() => undefined);
     await this.db?.destroy();
   }
-}
-
-const RUNTIME = Symbol('AlertingRuntime');
-
-@ApiTags('alerts')
-@UseGuards(ApiKeyGuard)
-@Controller('alerts')
-class AlertsController {
-  constructor(@Inject(RUNTIME) private readonly runtime: AlertingRuntime) {}
-
-  /** Alert history, newest first: who, when, count, open tickets, notification outcome. */
-  @Get()
-  async list(@Query('userId') userId?: string, @Query('limit') limit = '100') {
-    const size = Number(limit);
-    if (!Number.isInteger(size) || size < 1 || size > 1_000)
-      throw new HttpException({ error: 'bad-request', reason: 'limit must be 1-1000' }, 400);
-    const rows: Record<string, unknown>[] = await this.runtime.db.query(
-      `SELECT alert_id, user_id, kind, open_count, open_ticket_ids, threshold, occurred_at, notification_status,
-              notification_attempts, notification_error, notified_at
-         FROM alert_history WHERE ($1::text IS NULL OR user_id = $1) ORDER BY occurred_at DESC, alert_id LIMIT $2`,
-      [userId ?? null, size],
-    );
-    return {
-      alerts: rows.map((r) => ({
-        alertId: r['alert_id'],
-        userId: r['user_id'],
-        kind: r['kind'],
-        openCount: r['open_count'],
-        openTicketIds: r['open_ticket_ids'],
-        threshold: r['threshold'],
-        occurredAt: (r['occurred_at'] as Date).toISOString(),
-        notification: {
-          status: r['notification_status'],
-          attempts: r['notification_attempts'],
-          error: r['notification_error'],
-          at: r['notified_at'],
-        },
-      })),
-    };
-  }
-}
-
-@ApiTags('health')
-@Controller('health')
-class HealthController {
-  constructor(@Inject(RUNTIME) private readonly runtime: AlertingRuntime) {}
-
-  @Get('live')
-  live() {
-    return { status: 'ok' };
-  }
-
-  @Get('ready')
-  async ready() {
-    if (!this.runtime.consuming())
-      throw new HttpException({ status: 'unavailable', reason: 'the Kafka consumer is not running' }, 503);
-    try {
-      await this.runtime.db.query('SELECT 1');
-      return { status: 'ok' };
-    } catch (error) {
-      throw new HttpException({ status: 'unavailable', reason: (error as Error).message }, 503);
-    }
-  }
-}
-
-/** Teardown on SIGTERM or app.close(): the consumer leaves its group, relay and notifier drain. */
-@Injectable()
-class Lifecycle implements OnApplicationShutdown {
-  constructor(@Inject(RUNTIME) private readonly runtime: AlertingRuntime) {}
-
-  onApplicationShutdown() {
-    return this.runtime.stop();
-  }
-}
-
-@Module({})
-class AlertingModule {
-  static create(config: AlertingConfig, runtime: AlertingRuntime, registry: Registry): DynamicModule {
-    return {
-      module: AlertingModule,
-      imports: [LoggerModule.forRoot(loggerParams(config.LOG_LEVEL))],
-      controllers: [AlertsController, HealthController, metricsController(registry)],
-      providers: [
-        ApiKeyGuard,
-        { provide: API_KEYS, useValue: config.ALERTING_API_KEYS },
-        { provide: RUNTIME, useValue: runtime },
-        Lifecycle,
-      ],
-    };
-  }
-}
-
-export async function createAlertingApp(
-  config: AlertingConfig,
-): Promise<{ app: INestApplication; runtime: AlertingRuntime }> {
-  const registry = createMetricsRegistry('alerting');
-  const runtime = new AlertingRuntime(config, registry);
-  await runtime.start();
-  const app = await NestFactory.create(AlertingModule.create(config, runtime, registry), {
-    bufferLogs: true,
-  });
-  app.useLogger(app.get(PinoLogger));
-  SwaggerModule.setup(
-    'docs',
-    app,
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder().setTitle('Ticketflow alerting').setVersion('1').build(),
-    ),
-    {
-      jsonDocumentUrl: 'openapi.json',
-    },
-  );
-  app.enableShutdownHooks();
-  return { app, runtime };
 }

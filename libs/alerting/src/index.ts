@@ -1,7 +1,8 @@
 export * from './threshold';
 export * from './processor';
 export * from './notifier';
-import { Alerting1795620000000 } from './migrations/1795620000000-alerting';
-import { AlertStateVersion1795640000000 } from './migrations/1795640000000-alert-state-version';
-
-export const alertingMigrations = [Alerting1795620000000, AlertStateVersion1795640000000];
+export * from './alert-history';
+export { alertingMigrations } from './migrations';
+export * from './alerting.config';
+export * from './alerting.runtime';
+export * from './alerting.service';

@@ -1,16 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { Admin } from 'kafkajs';
 import { Topics } from '@ticketflow/contracts';
-import {
-  EnrichmentProjector,
-  OpenSetPublisher,
-  Reconciler,
-  RequesterResolver,
-  enrichmentMigrations,
-  type PassResult,
-} from '@ticketflow/enrichment';
 import {
   EventProducer,
   createKafka,
@@ -20,17 +13,32 @@ import {
   type RunningBatchConsumer,
 } from '@ticketflow/kafka';
 import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
+import type { ServiceRuntime } from '@ticketflow/service';
 import { ZendeskBudget1795650000000, ZendeskClient, openIncrementalBudget } from '@ticketflow/zendesk';
-import type { EnrichmentConfig } from './config';
+import { TicketChangeFeed } from './change-feed';
+import type { EnrichmentConfig } from './enrichment.config';
+import { enrichmentMigrations } from './migrations';
+import { OpenSetPublisher } from './open-set-publisher';
+import { EnrichmentProjector } from './projector';
+import { EnrichmentQueries } from './queries';
+import { Reconciler, type PassResult } from './reconciler';
+import { RequesterResolver } from './requester-resolver';
 
-/** Everything enrichment runs besides HTTP: consumers, open-set publisher, requester resolution, reconciliation. */
-export class EnrichmentRuntime {
+/**
+ * Everything enrichment runs besides HTTP: consumers, open-set publisher, requester resolution, reconciliation,
+ * and the change feed that tells every instance's SSE streams what any instance projected.
+ */
+export class EnrichmentRuntime implements ServiceRuntime {
   readonly logger = new Logger('EnrichmentRuntime');
   db!: DataSource;
   admin!: Admin;
   projector!: EnrichmentProjector;
   reconciler!: Reconciler;
   resolver!: RequesterResolver;
+  queries!: EnrichmentQueries;
+  /** Ticket ids of every projected change, whichever instance projected it (LISTEN/NOTIFY). */
+  readonly changes = new Subject<string[]>();
+  private feed: TicketChangeFeed | null = null;
   private producer!: EventProducer;
   private publisher!: OpenSetPublisher;
   private consumers: RunningBatchConsumer[] = [];
@@ -199,6 +207,14 @@ export class EnrichmentRuntime {
     this.publisher.start();
     this.consumers.push(tickets, users);
     this.stops.push(tickets.stop, users.stop, () => this.publisher.stop());
+    this.queries = new EnrichmentQueries(this.db);
+    this.feed = new TicketChangeFeed(
+      config.DATABASE_URL,
+      (ticketIds) => this.changes.next(ticketIds),
+      (error) =>
+        this.logger.warn({ msg: 'change feed lost its connection; reconnecting', error: error.message }),
+    );
+    await this.feed.start();
     this.every(2_000, () => this.resolver.resolvePending().then(() => undefined));
     if (config.RECONCILE_INTERVAL_SECONDS > 0)
       this.every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => this.reconcile().then(() => undefined));
@@ -237,6 +253,19 @@ export class EnrichmentRuntime {
     return this.consumers.length > 0 && this.consumers.every((c) => c.isRunning());
   }
 
+  /** Postgres and Kafka answer and every consumer is in its group; reports how far the projection is behind. */
+  async ready() {
+    if (!this.consuming()) throw new Error('a Kafka consumer is not running');
+    await this.db.query('SELECT 1');
+    const lag = await this.lag(this.topics.tickets.name);
+    return { postgres: 'up', kafka: 'up', ticketEventsLag: lag };
+  }
+
+  /** Open SSE streams end first: the HTTP server waits for them before it closes. */
+  beforeStop() {
+    this.changes.complete();
+  }
+
   /** Messages in the topic beyond the offsets stored with the read models. */
   async lag(topic: string): Promise<number> {
     const [ends, stored] = await Promise.all([
@@ -268,6 +297,7 @@ export class EnrichmentRuntime {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.feed?.stop();
     for (const timer of this.timers) clearTimeout(timer);
     await Promise.all(this.background);
     await this.resolving;

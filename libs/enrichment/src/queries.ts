@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { normaliseEmail, orderTransitions } from '@ticketflow/enrichment';
+import { normaliseEmail, orderTransitions } from './projection';
 
 export interface TicketView {
   id: string;

@@ -1,5 +1,5 @@
 import { uniqueSuffix } from '@ticketflow/testing';
-import { EnrichmentEnv, type EnrichmentConfig } from './config';
+import { EnrichmentEnv, type EnrichmentConfig } from './enrichment.config';
 
 export const TEST_API_KEY = 'enrichment-test-api-key';
 

@@ -11,11 +11,9 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Observable, filter, from, mergeMap, type Subject } from 'rxjs';
-import { ApiKeyGuard } from '@ticketflow/api';
-import { EnrichmentQueries } from './queries';
-
-export const TICKET_CHANGES = Symbol('TicketChanges');
+import { Observable, filter, from, mergeMap } from 'rxjs';
+import { ApiKeyGuard, RUNTIME } from '@ticketflow/service';
+import type { EnrichmentRuntime } from './enrichment.runtime';
 
 @ApiTags('enrichment')
 @ApiHeader({
@@ -26,10 +24,11 @@ export const TICKET_CHANGES = Symbol('TicketChanges');
 @UseGuards(ApiKeyGuard)
 @Controller()
 export class TicketsController {
-  constructor(
-    @Inject(EnrichmentQueries) private readonly queries: EnrichmentQueries,
-    @Inject(TICKET_CHANGES) private readonly changes: Subject<string[]>,
-  ) {}
+  constructor(@Inject(RUNTIME) private readonly runtime: EnrichmentRuntime) {}
+
+  private get queries() {
+    return this.runtime.queries;
+  }
 
   @Get('users')
   @ApiOperation({ summary: 'Look a company user up by email (case-insensitive)' })
@@ -84,7 +83,7 @@ export class TicketsController {
   @Sse('users/:userId/tickets/stream')
   @ApiOperation({ summary: "Server-Sent Events: each of the user's tickets as it changes (event: ticket)" })
   stream(@Param('userId') userId: string): Observable<MessageEvent> {
-    return this.changes.pipe(
+    return this.runtime.changes.pipe(
       filter((ids) => ids.length > 0),
       mergeMap((ids) => from(this.queries.userTicketsAmong(userId, ids))),
       mergeMap((tickets) =>

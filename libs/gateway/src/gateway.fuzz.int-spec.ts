@@ -16,8 +16,8 @@ import {
   renderTriggerTemplate,
   type Rng,
 } from '@ticketflow/zendesk-simulator';
-import { createGatewayApp } from './app';
-import type { GatewayConfig } from './config';
+import { createGatewayApp } from './gateway.service';
+import type { GatewayConfig } from './gateway.config';
 import { gatewayConfig, listen } from './testing';
 
 /**
@@ -244,7 +244,7 @@ describe('webhook-gateway under fuzzed, validly signed Zendesk webhooks', () => 
     admin = kafka.admin();
     await admin.connect();
     config = gatewayConfig({ LOG_LEVEL: 'error' }); // thousands of rejections are the point, not news
-    app = await createGatewayApp(config);
+    ({ app } = await createGatewayApp(config));
     url = await listen(app);
   });
 

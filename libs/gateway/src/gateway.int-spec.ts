@@ -5,7 +5,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import type { INestApplication } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import { Topics, type TicketEvent } from '@ticketflow/contracts';
-import { ensureTopics, type EventProducer } from '@ticketflow/kafka';
+import { ensureTopics } from '@ticketflow/kafka';
 import { collectMessages, testKafka } from '@ticketflow/testing';
 import {
   RECOMMENDED_TRIGGER_BODY,
@@ -20,9 +20,8 @@ import {
   startSimulator,
   type Simulator,
 } from '@ticketflow/zendesk-simulator';
-import { createGatewayApp } from './app';
-import type { GatewayConfig } from './config';
-import { EVENT_PRODUCER, KAFKA_ADMIN } from './gateway.tokens';
+import { createGatewayApp } from './gateway.service';
+import type { GatewayConfig } from './gateway.config';
 import { gatewayConfig, listen } from './testing';
 
 // A tracer provider as the OTel SDK would register it, so the test can see spans and propagated context.
@@ -62,7 +61,7 @@ describe('webhook-gateway against the real broker', () => {
     admin = kafka.admin();
     await admin.connect();
     config = gatewayConfig();
-    app = await createGatewayApp(config);
+    ({ app } = await createGatewayApp(config));
     url = await listen(app);
     sim = await startSimulator({
       tickets: 30,
@@ -196,7 +195,7 @@ describe('webhook-gateway against the real broker', () => {
 
   it('answers a duplicate delivery of an acknowledged Zendesk event id without producing it again', async () => {
     const own = gatewayConfig();
-    const gateway = await createGatewayApp(own);
+    const { app: gateway } = await createGatewayApp(own);
     const gatewayUrl = await listen(gateway);
     try {
       const update = sim.world.createTicket({ requesterId: sim.world.directory.requesters[1]!.id });
@@ -288,12 +287,9 @@ describe('webhook-gateway against the real broker', () => {
     type Stop = (gateway: INestApplication, onSigterm: (signal: string) => unknown) => unknown;
     const shutDown = async (stop: Stop) => {
       const before = new Set(process.listeners('SIGTERM'));
-      const gateway = await createGatewayApp(gatewayConfig());
+      const { app: gateway, runtime } = await createGatewayApp(gatewayConfig());
       await listen(gateway);
-      const spies = [
-        jest.spyOn(gateway.get<EventProducer>(EVENT_PRODUCER), 'disconnect'),
-        jest.spyOn(gateway.get<Admin>(KAFKA_ADMIN), 'disconnect'),
-      ];
+      const spies = [jest.spyOn(runtime.producer, 'disconnect'), jest.spyOn(runtime.admin, 'disconnect')];
       const onSigterm = process.listeners('SIGTERM').find((listener) => !before.has(listener))!;
       await stop(gateway, onSigterm as (signal: string) => unknown);
       expect(gateway.getHttpServer().listening).toBe(false);

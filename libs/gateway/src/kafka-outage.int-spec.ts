@@ -8,7 +8,7 @@ import {
   signWebhook,
 } from '@ticketflow/zendesk';
 import { World, eventWebhooks } from '@ticketflow/zendesk-simulator';
-import { createGatewayApp } from './app';
+import { createGatewayApp } from './gateway.service';
 import { gatewayConfig, listen } from './testing';
 
 jest.setTimeout(180_000);
@@ -34,7 +34,7 @@ describe('webhook-gateway when Kafka goes away mid-stream', () => {
 
   it('acknowledges only what Kafka acknowledged', async () => {
     const config = gatewayConfig({ KAFKA_BROKERS: broker.brokers, PRODUCE_TIMEOUT_MS: '3000' });
-    app = await createGatewayApp(config);
+    ({ app } = await createGatewayApp(config));
     const base = await listen(app);
     const url = `${base}/webhooks/zendesk/events`;
     const ready = () =>

@@ -1,36 +1,24 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
 import type { Admin } from 'kafkajs';
-import { KAFKA_ADMIN } from './gateway.tokens';
 
-@ApiTags('health')
-@Controller('health')
-export class HealthController {
+/**
+ * Kafka's state for the readiness answer, as information only: during a Kafka outage the gateway must keep
+ * receiving webhooks to answer 503 + Retry-After, which Zendesk retries. Read at once; refreshed in the background
+ * at most every 2 s, so probes do not load the broker.
+ */
+export class KafkaProbe {
   private kafka: 'unknown' | 'up' | 'down' = 'unknown';
   private checkedAt = 0;
 
-  constructor(@Inject(KAFKA_ADMIN) private readonly admin: Admin) {
-    this.refreshKafkaState();
+  constructor(private readonly admin: Admin) {
+    this.refresh();
   }
 
-  /** The process serves requests. */
-  @Get('live')
-  live() {
-    return { status: 'ok' };
+  state(): 'unknown' | 'up' | 'down' {
+    this.refresh();
+    return this.kafka;
   }
 
-  /**
-   * Can serve: during a Kafka outage the gateway must keep receiving webhooks to answer 503 + Retry-After, which
-   * Zendesk retries, so Kafka's state is information only. Answered at once; the probe refreshes in the background.
-   */
-  @Get('ready')
-  ready() {
-    this.refreshKafkaState();
-    return { status: 'ok', kafka: this.kafka };
-  }
-
-  /** At most every 2 s, so probes do not load the broker. */
-  private refreshKafkaState() {
+  private refresh() {
     if (Date.now() - this.checkedAt < 2_000) return;
     this.checkedAt = Date.now();
     let timer: NodeJS.Timeout | undefined;

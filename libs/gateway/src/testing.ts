@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { uniqueSuffix } from '@ticketflow/testing';
 import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
-import { GatewayEnv, type GatewayConfig } from './config';
+import { GatewayEnv, type GatewayConfig } from './gateway.config';
 
 /** Test and benchmark helpers: a gateway config on its own topic, and listening on a free port. */
 export function gatewayConfig(overrides: Partial<Record<string, string>> = {}): GatewayConfig {

@@ -2,11 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { LRUCache } from 'lru-cache';
 import { Topics, type TicketEvent } from '@ticketflow/contracts';
-import type { EventProducer } from '@ticketflow/kafka';
 import { decideWebhook, type WebhookKind } from '@ticketflow/zendesk';
-import type { GatewayConfig } from './config';
-import { GatewayMetrics } from './gateway.metrics';
-import { EVENT_PRODUCER, GATEWAY_CONFIG } from './gateway.tokens';
+import { RUNTIME } from '@ticketflow/service';
+import type { GatewayRuntime } from './gateway.runtime';
 
 export interface WebhookAnswer {
   status: number;
@@ -29,11 +27,13 @@ export class WebhookService {
   private readonly acknowledged: LRUCache<string, true> | null;
   private readonly topic: typeof Topics.ticketEvents;
 
-  constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
-    @Inject(GatewayMetrics) private readonly metrics: GatewayMetrics,
-  ) {
+  private readonly config;
+  private readonly metrics;
+
+  constructor(@Inject(RUNTIME) private readonly runtime: GatewayRuntime) {
+    const { config } = runtime;
+    this.config = config;
+    this.metrics = runtime.metrics;
     this.topic = { ...Topics.ticketEvents, name: config.TICKET_EVENTS_TOPIC };
     this.acknowledged =
       config.DEDUP_CACHE_SIZE > 0 ? new LRUCache({ max: config.DEDUP_CACHE_SIZE, ttl: 3_600_000 }) : null;
@@ -122,7 +122,7 @@ export class WebhookService {
         this.config.PRODUCE_TIMEOUT_MS,
       );
     });
-    const send = this.producer.publish(
+    const send = this.runtime.producer.publish(
       this.topic,
       events.map((event) => ({ key: event.ticketId, value: event })),
     );

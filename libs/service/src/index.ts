@@ -1,1 +1,3 @@
 export * from './api-key.guard';
+export * from './service';
+export * from './service.tokens';

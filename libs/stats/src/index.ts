@@ -1,6 +1,3 @@
-import { StatsHourly1795660000000 } from './migrations/1795660000000-stats-hourly';
-import { StatsRevisions1795670000000 } from './migrations/1795670000000-stats-revisions';
-
 export * from './canonical';
 export * from './completion';
 export * from './compute';
@@ -19,6 +16,7 @@ export * from './verify';
 export * from './collector';
 export * from './store';
 export * from './runner';
-
-/** The stats-collector's tables, after `persistenceMigrations` (the outbox). */
-export const statsMigrations = [StatsHourly1795660000000, StatsRevisions1795670000000];
+export { statsMigrations } from './migrations';
+export * from './stats-collector.config';
+export * from './stats-collector.runtime';
+export * from './stats-collector.service';

@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { createTestSchema, type TestSchema } from '@ticketflow/testing';
 import { ADMIN_EMAIL, startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
-import { createStatsCollectorApp, type StatsCollectorRuntime } from './app';
+import { createStatsCollectorApp } from './stats-collector.service';
+import type { StatsCollectorRuntime } from './stats-collector.runtime';
 import { statsConfig } from './testing';
 
 /** How much faster than real time the shared clock runs: 10 in CI, 1 for the real-time run (see README). */

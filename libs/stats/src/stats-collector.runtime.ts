@@ -1,43 +1,19 @@
-import 'reflect-metadata';
-import {
-  Controller,
-  Get,
-  HttpCode,
-  HttpException,
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  Param,
-  Post,
-  Query,
-  UseGuards,
-  type DynamicModule,
-  type INestApplication,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger as PinoLogger, LoggerModule } from 'nestjs-pino';
+import { Logger } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { Topics, type StatsBatchEvent } from '@ticketflow/contracts';
-import { API_KEYS, ApiKeyGuard } from '@ticketflow/api';
 import { EventProducer, createKafka, ensureTopics, recentHeaderValues } from '@ticketflow/kafka';
-import { createMetricsRegistry, loggerParams, metricsController } from '@ticketflow/observability';
 import { OUTBOX_ID_HEADER, OutboxRelay, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
-import {
-  StatsCollector,
-  StatsRunner,
-  StatsStore,
-  hourCompletion,
-  isoOf,
-  pendingWindows,
-  statsMigrations,
-  type StatsConfig,
-} from '@ticketflow/stats';
+import type { ServiceRuntime } from '@ticketflow/service';
 import { ZendeskBudget1795650000000, ZendeskClient, openIncrementalBudget } from '@ticketflow/zendesk';
-import type { StatsCollectorConfig } from './config';
+import { StatsCollector } from './collector';
+import type { StatsConfig } from './config';
+import { pendingWindows } from './completion';
+import { statsMigrations } from './migrations';
+import { StatsRunner } from './runner';
+import type { StatsCollectorConfig } from './stats-collector.config';
+import { StatsStore } from './store';
+import { isoOf } from './time';
 
 /** For tests that run the collector on a simulator's clock, which they move or speed up. */
 export interface RuntimeOptions {
@@ -48,7 +24,7 @@ export interface RuntimeOptions {
 }
 
 /** Collector, runner and outbox relay of the stats-collector, with their metrics. */
-export class StatsCollectorRuntime {
+export class StatsCollectorRuntime implements ServiceRuntime {
   private readonly logger = new Logger('StatsCollector');
   db!: DataSource;
   store!: StatsStore;
@@ -102,10 +78,10 @@ export class StatsCollectorRuntime {
       help: 'When a stored window was last revised (from stats_hourly_revision; 0: never), for alerts that survive restarts',
       registers,
       async collect(this: Gauge) {
-        const rows = (await runtime()
-          .db?.query(`SELECT extract(epoch FROM max(revised_at)) AS at FROM stats_hourly_revision`)
-          .catch(() => null)) as { at: string | null }[] | null;
-        if (rows) this.set(Number(rows[0]?.at ?? 0));
+        const at = await runtime()
+          .store?.lastRevisedAt()
+          .catch(() => null);
+        if (at !== null && at !== undefined) this.set(at);
       },
     });
     const finalizeDelay = new Gauge({
@@ -293,6 +269,12 @@ export class StatsCollectorRuntime {
     return state ? pendingWindows(state, this.clock() / 1000, this.stats) : [];
   }
 
+  /** Can serve reads: the database answers (whether or not this instance is the writer). */
+  async ready() {
+    await this.db.query('SELECT 1');
+    return { writer: this.runner.writer };
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     for (const stop of this.stops) await stop().catch(() => undefined);
@@ -302,149 +284,3 @@ export class StatsCollectorRuntime {
 
 /** Label values from a closed set: the path with ids replaced. */
 const endpointOf = (path: string) => path.replace(/\/\d+(?=\/|\.json|$)/g, '/:id').replace(/\.json$/, '');
-
-const RUNTIME = Symbol('StatsCollectorRuntime');
-
-const windowParam = (value: string | undefined, name: string): Date => {
-  const at = value === undefined ? NaN : Date.parse(value);
-  if (Number.isNaN(at))
-    throw new HttpException({ error: 'bad-request', reason: `${name} must be an ISO 8601 time` }, 400);
-  return new Date(at);
-};
-
-@ApiTags('stats')
-@UseGuards(ApiKeyGuard)
-@Controller()
-class StatsController {
-  constructor(@Inject(RUNTIME) private readonly runtime: StatsCollectorRuntime) {}
-
-  /** Stored windows starting in [from, to): complete results only, never a partial one. */
-  @Get('stats/hourly')
-  async range(@Query('from') from?: string, @Query('to') to?: string) {
-    const end = to === undefined ? new Date() : windowParam(to, 'to');
-    const start = from === undefined ? new Date(end.getTime() - 24 * 3600_000) : windowParam(from, 'from');
-    if (start >= end)
-      throw new HttpException({ error: 'bad-request', reason: 'from must be before to' }, 400);
-    return { windows: await this.runtime.store.range(start, end) };
-  }
-
-  /** One window: 200 with its result, or 404 `pending` with why and how far both exports are proven. */
-  @Get('stats/hourly/:windowStart')
-  async one(@Param('windowStart') windowStart: string) {
-    const at = windowParam(windowStart, 'windowStart');
-    const stored = await this.runtime.store.one(at);
-    if (stored) return stored;
-    const seconds = at.getTime() / 1000;
-    const { windowSeconds } = this.runtime.stats;
-    if (seconds % windowSeconds !== 0)
-      throw new HttpException(
-        { error: 'bad-request', reason: `windowStart must be a multiple of ${windowSeconds} s` },
-        400,
-      );
-    const completion = hourCompletion(
-      this.runtime.collector.current,
-      seconds,
-      this.runtime.clock() / 1000,
-      this.runtime.stats,
-    );
-    throw new HttpException(
-      {
-        status: 'pending',
-        windowStart: isoOf(seconds),
-        reasons: completion.complete ? [{ code: 'being-stored' }] : completion.reasons,
-        coverageUntil:
-          completion.complete || completion.coverageUntil === null ? null : isoOf(completion.coverageUntil),
-      },
-      404,
-    );
-  }
-
-  /** Runs the collector now instead of at the next window. */
-  @Post('admin/stats/run')
-  @HttpCode(202)
-  run() {
-    this.runtime.runner.wake();
-    return { status: 'started', writer: this.runtime.runner.writer };
-  }
-}
-
-@ApiTags('health')
-@Controller('health')
-class HealthController {
-  constructor(@Inject(RUNTIME) private readonly runtime: StatsCollectorRuntime) {}
-
-  @Get('live')
-  live() {
-    return { status: 'ok' };
-  }
-
-  /** Can serve reads: the database answers (whether or not this instance is the writer). */
-  @Get('ready')
-  async ready() {
-    try {
-      await this.runtime.db.query('SELECT 1');
-      return { status: 'ok', writer: this.runtime.runner.writer };
-    } catch (error) {
-      throw new HttpException({ status: 'unavailable', reason: (error as Error).message }, 503);
-    }
-  }
-}
-
-/** Teardown on SIGTERM or app.close(): the run in progress ends, the lock is released, the relay drains. */
-@Injectable()
-class Lifecycle implements OnApplicationShutdown {
-  constructor(@Inject(RUNTIME) private readonly runtime: StatsCollectorRuntime) {}
-
-  onApplicationShutdown() {
-    return this.runtime.stop();
-  }
-}
-
-@Module({})
-class StatsCollectorModule {
-  static create(
-    config: StatsCollectorConfig,
-    runtime: StatsCollectorRuntime,
-    registry: Registry,
-  ): DynamicModule {
-    return {
-      module: StatsCollectorModule,
-      imports: [LoggerModule.forRoot(loggerParams(config.LOG_LEVEL))],
-      controllers: [StatsController, HealthController, metricsController(registry)],
-      providers: [
-        ApiKeyGuard,
-        { provide: API_KEYS, useValue: config.STATS_API_KEYS },
-        { provide: RUNTIME, useValue: runtime },
-        Lifecycle,
-      ],
-    };
-  }
-}
-
-export async function createStatsCollectorApp(
-  config: StatsCollectorConfig,
-  options: RuntimeOptions = {},
-): Promise<{ app: INestApplication; runtime: StatsCollectorRuntime }> {
-  const registry = createMetricsRegistry('stats-collector');
-  const runtime = new StatsCollectorRuntime(config, registry, options);
-  const app = await NestFactory.create(StatsCollectorModule.create(config, runtime, registry), {
-    bufferLogs: true,
-  });
-  app.useLogger(app.get(PinoLogger));
-  await runtime.start();
-  SwaggerModule.setup(
-    'docs',
-    app,
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Ticketflow stats-collector')
-        .setDescription('Hourly Zendesk statistics, stored only when complete (definition v1).')
-        .setVersion('1')
-        .build(),
-    ),
-    { jsonDocumentUrl: 'openapi.json' },
-  );
-  app.enableShutdownHooks();
-  return { app, runtime };
-}

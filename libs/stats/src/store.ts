@@ -175,6 +175,14 @@ export class StatsStore {
     );
     return rows[0] ? toStored(rows[0]) : null;
   }
+
+  /** Unix seconds of the last revision; 0: never revised. */
+  async lastRevisedAt(): Promise<number> {
+    const rows: { at: string | null }[] = await this.db.query(
+      `SELECT extract(epoch FROM max(revised_at)) AS at FROM stats_hourly_revision`,
+    );
+    return Number(rows[0]?.at ?? 0);
+  }
 }
 
 interface LockedRow {

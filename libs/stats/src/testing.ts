@@ -1,5 +1,5 @@
 import { uniqueSuffix } from '@ticketflow/testing';
-import { StatsCollectorEnv, type StatsCollectorConfig } from './config';
+import { StatsCollectorEnv, type StatsCollectorConfig } from './stats-collector.config';
 
 export const TEST_API_KEY = 'stats-test-api-key';
 

@@ -1,7 +1,8 @@
 import { StatsHourly } from '@ticketflow/contracts';
 import { collectMessages, createTestSchema, testKafka, type TestSchema } from '@ticketflow/testing';
 import { ADMIN_EMAIL, startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
-import { createStatsCollectorApp, type StatsCollectorRuntime } from './app';
+import { createStatsCollectorApp } from './stats-collector.service';
+import type { StatsCollectorRuntime } from './stats-collector.runtime';
 import { statsConfig } from './testing';
 
 jest.setTimeout(300_000);

@@ -1,0 +1,2 @@
+/** Nest injection tokens of the service shell. */
+export const RUNTIME = Symbol('ServiceRuntime');
