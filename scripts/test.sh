@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check and test: installs what is missing (Node 24, npm packages, Kafka jars), then
-# contracts/AsyncAPI check, typecheck, lint, and one Jest run over all projects (unit, integration against a real
+# contracts/AsyncAPI check, typecheck and lint of every Nx project, and one Jest run over all projects (unit, integration against a real
 # Kafka and Postgres the harness starts unless KAFKA_BROKERS / DATABASE_URL are set, end-to-end).
 # Extra arguments go to Jest, e.g. scripts/test.sh libs/kafka
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,10 +10,9 @@ bash scripts/kafka.sh jars
 
 log "contracts: AsyncAPI and JSON Schemas up to date"
 tsx libs/contracts/scripts/generate-asyncapi.ts --check
-log "typecheck"
-tsc -p tsconfig.json
-log "lint"
-eslint --max-warnings=0 .
+log "typecheck and lint, per project through Nx (module boundaries from project.json tags)"
+# One target run per project, so contributors can run only what a change touches: nx affected -t typecheck lint test
+NX_DAEMON=false nx run-many -t typecheck lint --parallel=2 --outputStyle=static
 log "Prometheus alert rules (promtool)"
 bash scripts/prometheus-rules.sh
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { DeadLetterDefaults, Topics, deadLetterTopicOf } from '@ticketflow/contracts';
-import { thresholdCrossings } from '../auditor/checks';
+import { thresholdCrossings } from '@ticketflow/auditor';
 import { describeFault, planFaults, NO_WEBHOOK_FAULTS, type Fault, type Killable } from './faults';
 import { KafkaCluster } from './kafka-cluster';
 import { http, portOpen } from './net';

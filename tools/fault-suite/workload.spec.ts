@@ -1,4 +1,4 @@
-import { thresholdCrossings } from '../auditor/checks';
+import { thresholdCrossings } from '@ticketflow/auditor';
 import { KILLABLE, planFaults } from './faults';
 import { WorkloadPlanner, type WorkloadOptions } from './workload';
 

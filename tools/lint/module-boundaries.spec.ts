@@ -1,0 +1,78 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+const BIN = join(ROOT, 'node_modules/.bin');
+
+/** The boundary rule's messages for `code` as if it were the file at `path` (repo-relative), via the ESLint CLI. */
+function boundaryErrors(path: string, code: string): string[] {
+  const run = spawnSync(
+    join(BIN, 'eslint'),
+    ['--stdin', '--stdin-filename', join(ROOT, path), '--format', 'json', '--no-warn-ignored'],
+    { cwd: ROOT, input: code, encoding: 'utf8' },
+  );
+  const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string | null; message: string }[] }[];
+  return result!.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+}
+
+describe('module boundaries (project.json tags, enforced by eslint)', () => {
+  beforeAll(() => {
+    // The rule reads Nx's cached project graph; without one it skips every check silently.
+    execFileSync(join(BIN, 'nx'), ['show', 'projects'], {
+      cwd: ROOT,
+      env: { ...process.env, NX_DAEMON: 'false' },
+    });
+  });
+
+  it.each([
+    ['a library importing an app', 'libs/enrichment/src/x.ts', `import '../../../apps/enrichment/src/main';`],
+    ['an app importing another app', 'apps/alerting/src/x.ts', `import '../../enrichment/src/main';`],
+    [
+      'a feature importing another scope',
+      'libs/alerting/src/x.ts',
+      `import { EnrichmentQueries } from '@ticketflow/enrichment';\nexport const q = EnrichmentQueries;`,
+    ],
+    [
+      'infrastructure importing a feature',
+      'libs/kafka/src/x.ts',
+      `import { AlertHistory } from '@ticketflow/alerting';\nexport const h = AlertHistory;`,
+    ],
+    [
+      'the pure domain importing Nest',
+      'libs/contracts/src/x.ts',
+      `import { Injectable } from '@nestjs/common';\nexport const i = Injectable;`,
+    ],
+    [
+      'production code importing the test harness',
+      'libs/enrichment/src/x.ts',
+      `import { uniqueSuffix } from '@ticketflow/testing';\nexport const u = uniqueSuffix;`,
+    ],
+    [
+      'production code importing the simulator',
+      'libs/stats/src/x.ts',
+      `import { World } from '@ticketflow/zendesk-simulator';\nexport const w = World;`,
+    ],
+  ])('refuses %s', (_case, path, code) => {
+    expect(boundaryErrors(path, code)).not.toEqual([]);
+  });
+
+  it.each([
+    [
+      'an app importing its library',
+      'apps/enrichment/src/x.ts',
+      `import { EnrichmentEnv } from '@ticketflow/enrichment';\nexport const e = EnrichmentEnv;`,
+    ],
+    [
+      'a test importing the harness and the simulator',
+      'libs/stats/src/x.int-spec.ts',
+      `import { uniqueSuffix } from '@ticketflow/testing';\nimport { World } from '@ticketflow/zendesk-simulator';\nexport const t = [uniqueSuffix, World];`,
+    ],
+    [
+      'the end-to-end project importing every feature',
+      'apps/pipeline-e2e/src/x.e2e-spec.ts',
+      `import { createGatewayApp } from '@ticketflow/gateway';\nimport { createEnrichmentApp } from '@ticketflow/enrichment';\nexport const a = [createGatewayApp, createEnrichmentApp];`,
+    ],
+  ])('allows %s', (_case, path, code) => {
+    expect(boundaryErrors(path, code)).toEqual([]);
+  });
+});
