@@ -3,8 +3,7 @@
 // Baseline in the same run: one Kafka hop (produce with acks=all → a consumer in another group receives it).
 //   npx tsx bench/alerting-latency.bench.ts [users=30]
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
-import { Topics, type UserEvent } from '@ticketflow/contracts';
+import { Topics, userUpserted } from '@ticketflow/contracts';
 import { EventProducer, createKafka, ensureTopics } from '@ticketflow/kafka';
 import { startKafka, startPostgres } from '@ticketflow/testing';
 import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
@@ -64,14 +63,7 @@ async function main() {
   const producer = new EventProducer(kafka);
   await producer.connect();
   const requesters = sim.world.directory.requesters.slice(0, users);
-  const userEvents: UserEvent[] = requesters.map((r) => ({
-    schemaVersion: 1,
-    type: 'user.upserted',
-    eventId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    userId: `u${r.id}`,
-    email: r.email,
-  }));
+  const userEvents = requesters.map((r) => userUpserted(`u${r.id}`, r.email));
   await producer.publish(
     en.runtime.topics.users,
     userEvents.map((value) => ({ key: value.userId, value })),

@@ -1,9 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import { DeadLetterDefaults, Topics, deadLetterTopicOf } from '@ticketflow/contracts';
+import { DeadLetterDefaults, Topics, deadLetterTopicOf, userUpserted } from '@ticketflow/contracts';
 import { thresholdCrossings } from '@ticketflow/auditor';
 import { describeFault, planFaults, NO_WEBHOOK_FAULTS, type Fault, type Killable } from './faults';
 import { KafkaCluster } from './kafka-cluster';
@@ -226,14 +225,7 @@ class SuiteRun {
       acks: -1,
       messages: this.planner.users.map((u) => ({
         key: u.userId,
-        value: JSON.stringify({
-          schemaVersion: 1,
-          type: 'user.upserted',
-          eventId: randomUUID(),
-          occurredAt: new Date().toISOString(),
-          userId: u.userId,
-          email: u.email,
-        }),
+        value: JSON.stringify(userUpserted(u.userId, u.email)),
         headers: { 'event-type': 'user.upserted', 'schema-version': '1' },
       })),
     });

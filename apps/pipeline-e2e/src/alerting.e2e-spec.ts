@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import type { UserAlertEvent, UserEvent } from '@ticketflow/contracts';
+import { userUpserted, type UserAlertEvent } from '@ticketflow/contracts';
 import { EventProducer } from '@ticketflow/kafka';
 import {
   REPO_ROOT,
@@ -116,14 +116,7 @@ describe('end to end: alerting through simulator, gateway and enrichment', () =>
     producer = new EventProducer(testKafka('alerting-e2e'));
     await producer.connect();
     // Every requester is a company user.
-    const users: UserEvent[] = sim.world.directory.requesters.map((r) => ({
-      schemaVersion: 1,
-      type: 'user.upserted',
-      eventId: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      userId: `u${r.id}`,
-      email: r.email,
-    }));
+    const users = sim.world.directory.requesters.map((r) => userUpserted(`u${r.id}`, r.email));
     await producer.publish(
       enrichment.runtime.topics.users,
       users.map((value) => ({ key: value.userId, value })),

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import type { UserEvent } from '@ticketflow/contracts';
+import { userUpserted } from '@ticketflow/contracts';
 import { EventProducer } from '@ticketflow/kafka';
 import {
   collectMessages,
@@ -104,14 +103,9 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
   it('after duplicates, reordering, 5 % dropped webhooks and one reconciliation pass, equals the ground truth', async () => {
     // The company's users: every requester, some emails typed with capitals.
     const requesters = sim.world.directory.requesters;
-    const users: UserEvent[] = requesters.map((r, i) => ({
-      schemaVersion: 1,
-      type: 'user.upserted',
-      eventId: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      userId: `user-${i}`,
-      email: i % 3 === 0 ? r.email.toUpperCase() : r.email,
-    }));
+    const users = requesters.map((r, i) =>
+      userUpserted(`user-${i}`, i % 3 === 0 ? r.email.toUpperCase() : r.email),
+    );
     const { runtime } = enrichment;
     await producer.publish(
       runtime.topics.users,

@@ -1,16 +1,9 @@
 import { z } from 'zod';
-import { EnvFields } from '@ticketflow/config';
+import { EnvFields, serviceEnvFields } from '@ticketflow/config';
 
 export const AlertingEnv = z
   .object({
-    PORT: EnvFields.port(3003),
-    KAFKA_BROKERS: EnvFields.kafkaBrokers,
-    KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
-    DATABASE_URL: EnvFields.databaseUrl,
-    DATABASE_SCHEMA: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]*$/)
-      .default('alerting'),
+    ...serviceEnvFields({ port: 3003, schema: 'alerting' }),
     /** Alert when a user has more than this many open tickets. */
     ALERT_THRESHOLD: z.coerce.number().int().min(0).default(3),
     /** Outgoing webhook (Slack-compatible body), signed with ALERT_WEBHOOK_SECRET. */
@@ -30,7 +23,6 @@ export const AlertingEnv = z
     USER_OPEN_TICKETS_TOPIC: z.string().min(1).default('user.open-tickets.v1'),
     USER_OPEN_TICKET_COUNT_TOPIC: z.string().min(1).default('user.open-ticket-count.v1'),
     USER_ALERTS_TOPIC: z.string().min(1).default('user.alerts.v1'),
-    LOG_LEVEL: EnvFields.logLevel,
   })
   .refine((c) => !c.ALERT_WEBHOOK_URL || c.ALERT_WEBHOOK_SECRET, {
     message: 'ALERT_WEBHOOK_SECRET is required with ALERT_WEBHOOK_URL',

@@ -34,3 +34,29 @@ export const EnvFields = {
     .transform(parseCommaList)
     .pipe(z.array(z.string().min(8, 'each secret at least 8 characters')).min(1)),
 };
+
+/** The fields of every service that projects Kafka into Postgres: port, brokers, database and log level. */
+export function serviceEnvFields(defaults: { port: number; schema: string }) {
+  return {
+    PORT: EnvFields.port(defaults.port),
+    KAFKA_BROKERS: EnvFields.kafkaBrokers,
+    /** Replication of the topics the service creates when missing (3 on a production cluster). */
+    KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+    DATABASE_URL: EnvFields.databaseUrl,
+    DATABASE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/)
+      .default(defaults.schema),
+    LOG_LEVEL: EnvFields.logLevel,
+  };
+}
+
+/** Zendesk's REST API: https://<subdomain>.zendesk.com, an admin's email and an API token, and its limits. */
+export const zendeskApiEnvFields = {
+  ZENDESK_BASE_URL: z.url(),
+  ZENDESK_EMAIL: z.email(),
+  ZENDESK_API_TOKEN: z.string().min(8),
+  ZENDESK_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(400),
+  /** Zendesk's incremental-export budget per account, shared in Postgres by reconciler and collector; 0 = off. */
+  ZENDESK_INCREMENTAL_PER_MINUTE: z.coerce.number().int().min(0).default(10),
+};

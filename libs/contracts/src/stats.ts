@@ -255,7 +255,9 @@ export const StatsHourRevised = z
       previousRevision: z.number().int().positive(),
       previousResultSha256: Sha256,
       changedFields: z.array(z.string()).describe('result fields whose values differ'),
-      addedSolves: z.array(StatsSolveFact).describe('solves the re-read shows and the stored revision lacked'),
+      addedSolves: z
+        .array(StatsSolveFact)
+        .describe('solves the re-read shows and the stored revision lacked'),
       removedSolves: z
         .array(StatsSolveFact)
         .describe('stored solves the re-read no longer shows; they still count (a solve counts forever)'),

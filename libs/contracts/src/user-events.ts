@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { IsoTimestamp } from './common';
 
@@ -15,6 +16,20 @@ export const UserUpserted = z
     email: z.email().describe('matched, case-insensitively, with the Zendesk requester email'),
   })
   .meta({ id: 'UserUpserted', description: 'A company user was created or changed.' });
+
+export type UserUpserted = z.infer<typeof UserUpserted>;
+
+/** A `user.upserted` event with a fresh id, as a company's user directory publishes it. */
+export function userUpserted(userId: string, email: string, at = new Date()): UserUpserted {
+  return {
+    schemaVersion: 1,
+    type: 'user.upserted',
+    eventId: randomUUID(),
+    occurredAt: at.toISOString(),
+    userId,
+    email,
+  };
+}
 
 export const UserDeleted = z
   .object({ ...userEventBase, type: z.literal('user.deleted') })

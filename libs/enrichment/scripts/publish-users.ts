@@ -2,9 +2,8 @@
 //   npx tsx libs/enrichment/scripts/publish-users.ts users.csv            # lines: user_id,email (header optional)
 //   npx tsx libs/enrichment/scripts/publish-users.ts --from-simulator http://127.0.0.1:4010
 // Env: KAFKA_BROKERS (required), USER_EVENTS_TOPIC (default user.events.v1).
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Topics, type UserEvent } from '@ticketflow/contracts';
+import { Topics, userUpserted } from '@ticketflow/contracts';
 import { EventProducer, brokersFromEnv, createKafka } from '@ticketflow/kafka';
 
 async function loadUsers(args: string[]): Promise<{ userId: string; email: string }[]> {
@@ -37,14 +36,7 @@ async function main() {
   await producer.connect();
   const started = Date.now();
   for (let i = 0; i < users.length; i += 1_000) {
-    const batch: UserEvent[] = users.slice(i, i + 1_000).map((u) => ({
-      schemaVersion: 1,
-      type: 'user.upserted',
-      eventId: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      userId: u.userId,
-      email: u.email,
-    }));
+    const batch = users.slice(i, i + 1_000).map((u) => userUpserted(u.userId, u.email));
     await producer.publish(
       topic,
       batch.map((value) => ({ key: value.userId, value })),

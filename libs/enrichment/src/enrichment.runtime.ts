@@ -14,7 +14,7 @@ import {
 } from '@ticketflow/kafka';
 import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
 import type { ServiceRuntime } from '@ticketflow/service';
-import { ZendeskBudget1795650000000, ZendeskClient, openIncrementalBudget } from '@ticketflow/zendesk';
+import { ZendeskBudget1795650000000, openZendeskClient } from '@ticketflow/zendesk';
 import { TicketChangeFeed } from './change-feed';
 import type { EnrichmentConfig } from './enrichment.config';
 import { enrichmentMigrations } from './migrations';
@@ -139,15 +139,8 @@ export class EnrichmentRuntime implements ServiceRuntime {
     );
     this.producer = new EventProducer(kafka);
     await this.producer.connect();
-    const budget = openIncrementalBudget(config.DATABASE_URL, config.ZENDESK_INCREMENTAL_PER_MINUTE);
-    if (budget) this.stops.push(budget.close);
-    const zendesk = new ZendeskClient({
-      baseUrl: config.ZENDESK_BASE_URL,
-      email: config.ZENDESK_EMAIL,
-      apiToken: config.ZENDESK_API_TOKEN,
-      requestsPerMinute: config.ZENDESK_REQUESTS_PER_MINUTE,
-      incrementalLimiter: budget?.limiter,
-    });
+    const { client: zendesk, close } = openZendeskClient(config);
+    this.stops.push(close);
     this.projector = new EnrichmentProjector(this.db, config.CONSUMER_GROUP);
     this.resolver = new RequesterResolver(this.db, zendesk, this.projector);
     this.reconciler = new Reconciler(this.db, zendesk, this.producer, {

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { DeadLetterReason, type TopicDefinition } from '@ticketflow/contracts';
 import { decodeMessage, type RetryPolicy, DEFAULT_RETRY } from './consumer';
 import type { EventProducer } from './producer';
-import { sendToDeadLetter } from './dead-letter';
+import { deadLetterSender } from './dead-letter';
 import { isTransientFailure } from './failure';
 import { contextFromHeaders } from './trace-context';
 
@@ -137,14 +137,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
   // Where each partition was last positioned (after a batch or an OffsetGap), within one group generation.
   const positioned = new Map<number, string>();
   const retry = options.retry ?? DEFAULT_RETRY;
-  const deadLetterContext = {
-    producer: options.deadLetters,
-    topic: options.topic.name,
-    groupId: options.groupId,
-    onDeadLetter: options.onDeadLetter,
-  };
-  const deadLetter = (message: KafkaMessage, partition: number, reason: DeadLetterReason, error: string) =>
-    sendToDeadLetter(deadLetterContext, message, partition, reason, error);
+  const deadLetter = deadLetterSender(options);
 
   /**
    * Errors of the group, not of the handler (a rebalance, a new generation, a broker away): thrown back to kafkajs,

@@ -4,7 +4,7 @@ import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import { ContractViolation, DeadLetterReason, decode, type TopicDefinition } from '@ticketflow/contracts';
 import type { EventProducer } from './producer';
-import { sendToDeadLetter } from './dead-letter';
+import { deadLetterSender } from './dead-letter';
 import { contextFromHeaders } from './trace-context';
 
 export interface ConsumedEvent<T> {
@@ -58,14 +58,7 @@ export async function runEventConsumer<S extends z.ZodType>(
   await consumer.connect();
   await consumer.subscribe({ topic: options.topic.name, fromBeginning: options.fromBeginning ?? true });
 
-  const deadLetterContext = {
-    producer: options.deadLetters,
-    topic: options.topic.name,
-    groupId: options.groupId,
-    onDeadLetter: options.onDeadLetter,
-  };
-  const deadLetter = (message: KafkaMessage, partition: number, reason: DeadLetterReason, error: string) =>
-    sendToDeadLetter(deadLetterContext, message, partition, reason, error);
+  const deadLetter = deadLetterSender(options);
 
   await consumer.run({
     autoCommit: false,

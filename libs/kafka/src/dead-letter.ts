@@ -39,6 +39,25 @@ export async function sendToDeadLetter(
   ]);
 }
 
+/** A consumer's dead-letter sender: its producer, topic and group bound once. */
+export interface DeadLetterOptions {
+  deadLetters: EventProducer;
+  topic: { name: string };
+  groupId: string;
+  onDeadLetter?: (reason: DeadLetterReason, error: string) => void;
+}
+
+export function deadLetterSender(options: DeadLetterOptions) {
+  const context: DeadLetterContext = {
+    producer: options.deadLetters,
+    topic: options.topic.name,
+    groupId: options.groupId,
+    onDeadLetter: options.onDeadLetter,
+  };
+  return (message: KafkaMessage, partition: number, reason: DeadLetterReason, error: string) =>
+    sendToDeadLetter(context, message, partition, reason, error);
+}
+
 function stringHeaders(headers: IHeaders | undefined): Record<string, string | Buffer> {
   const out: Record<string, string | Buffer> = {};
   for (const [key, value] of Object.entries(headers ?? {})) {

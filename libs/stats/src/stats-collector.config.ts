@@ -1,21 +1,9 @@
 import { z } from 'zod';
-import { EnvFields } from '@ticketflow/config';
+import { EnvFields, serviceEnvFields, zendeskApiEnvFields } from '@ticketflow/config';
 
 export const StatsCollectorEnv = z.object({
-  PORT: EnvFields.port(3004),
-  KAFKA_BROKERS: EnvFields.kafkaBrokers,
-  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
-  DATABASE_URL: EnvFields.databaseUrl,
-  DATABASE_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]*$/)
-    .default('stats'),
-  ZENDESK_BASE_URL: z.url(),
-  ZENDESK_EMAIL: z.email(),
-  ZENDESK_API_TOKEN: z.string().min(8),
-  ZENDESK_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(400),
-  /** Zendesk's incremental-export budget per account, shared in Postgres with the reconciler; 0 = not shared. */
-  ZENDESK_INCREMENTAL_PER_MINUTE: z.coerce.number().int().min(0).default(10),
+  ...serviceEnvFields({ port: 3004, schema: 'stats' }),
+  ...zendeskApiEnvFields,
   /** Items per export page asked for (Zendesk's maximum, 1000; halved after a 504). */
   STATS_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(1000),
   /** Per-attempt deadline of a Zendesk request. */
@@ -50,6 +38,5 @@ export const StatsCollectorEnv = z.object({
   STATS_API_KEYS: EnvFields.secretList,
   STATS_BATCH_EVENTS_TOPIC: z.string().min(1).default('stats.batch-events.v1'),
   STATS_HOURLY_TOPIC: z.string().min(1).default('stats.hourly.v1'),
-  LOG_LEVEL: EnvFields.logLevel,
 });
 export type StatsCollectorConfig = z.infer<typeof StatsCollectorEnv>;

@@ -5,7 +5,7 @@ import { Topics, type StatsBatchEvent } from '@ticketflow/contracts';
 import { EventProducer, createKafka, ensureTopics, recentHeaderValues } from '@ticketflow/kafka';
 import { OUTBOX_ID_HEADER, OutboxRelay, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
 import type { ServiceRuntime } from '@ticketflow/service';
-import { ZendeskBudget1795650000000, ZendeskClient, openIncrementalBudget } from '@ticketflow/zendesk';
+import { ZendeskBudget1795650000000, openZendeskClient } from '@ticketflow/zendesk';
 import { StatsCollector } from './collector';
 import type { StatsConfig } from './config';
 import { pendingWindows } from './completion';
@@ -170,21 +170,15 @@ export class StatsCollectorRuntime implements ServiceRuntime {
     await producer.connect();
     this.stops.push(() => producer.disconnect());
 
-    const budget = openIncrementalBudget(c.DATABASE_URL, c.ZENDESK_INCREMENTAL_PER_MINUTE);
-    if (budget) this.stops.push(budget.close);
-    const zendesk = new ZendeskClient({
-      baseUrl: c.ZENDESK_BASE_URL,
-      email: c.ZENDESK_EMAIL,
-      apiToken: c.ZENDESK_API_TOKEN,
-      requestsPerMinute: c.ZENDESK_REQUESTS_PER_MINUTE,
+    const { client: zendesk, close } = openZendeskClient(c, {
       timeoutMs: c.ZENDESK_TIMEOUT_MS,
-      incrementalLimiter: budget?.limiter,
       onResponse: (endpoint, status) => requests.inc({ endpoint: endpointOf(endpoint), status }),
       onRetry: (reason) => {
         retries.inc({ reason });
         this.collector.noteRetry();
       },
     });
+    this.stops.push(close);
     this.store = new StatsStore(this.db, hourlyTopic.name);
     this.collector = new StatsCollector({
       kafka,

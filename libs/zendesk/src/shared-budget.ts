@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { ZendeskClient, type ZendeskClientOptions } from './client';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
@@ -35,6 +36,36 @@ export function openIncrementalBudget(
   // An idle connection dropped by a Postgres restart is replaced on next use; unheard, it would end the process.
   pool.on('error', () => undefined);
   return { limiter: sharedIncrementalBudget(pool, perMinute), close: () => pool.end() };
+}
+
+/** Zendesk's REST API settings as the services' env holds them (`zendeskApiEnvFields`). */
+export interface ZendeskApiEnv {
+  DATABASE_URL: string;
+  ZENDESK_BASE_URL: string;
+  ZENDESK_EMAIL: string;
+  ZENDESK_API_TOKEN: string;
+  ZENDESK_REQUESTS_PER_MINUTE: number;
+  ZENDESK_INCREMENTAL_PER_MINUTE: number;
+}
+
+/** A client on the account's shared incremental budget (when on); `close` ends the budget's pool. */
+export function openZendeskClient(
+  env: ZendeskApiEnv,
+  options: Omit<
+    ZendeskClientOptions,
+    'baseUrl' | 'email' | 'apiToken' | 'requestsPerMinute' | 'incrementalLimiter'
+  > = {},
+): { client: ZendeskClient; close: () => Promise<void> } {
+  const budget = openIncrementalBudget(env.DATABASE_URL, env.ZENDESK_INCREMENTAL_PER_MINUTE);
+  const client = new ZendeskClient({
+    baseUrl: env.ZENDESK_BASE_URL,
+    email: env.ZENDESK_EMAIL,
+    apiToken: env.ZENDESK_API_TOKEN,
+    requestsPerMinute: env.ZENDESK_REQUESTS_PER_MINUTE,
+    incrementalLimiter: budget?.limiter,
+    ...options,
+  });
+  return { client, close: async () => budget?.close() };
 }
 
 /** The budget's table; every service using the shared budget lists this migration (it is idempotent). */

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+// The outbox table is persistence's (Outbox1795630000000); releases before it created it here.
 export class Alerting1795620000000 implements MigrationInterface {
   name = 'Alerting1795620000000';
 
@@ -30,17 +31,9 @@ export class Alerting1795620000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX alert_history_pending ON alert_history (occurred_at) WHERE notification_status = 'pending'`,
     );
-    await q.query(`
-      CREATE TABLE outbox (
-        id         bigserial PRIMARY KEY,
-        topic      text NOT NULL,
-        key        text NOT NULL,
-        value      jsonb NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now()
-      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['outbox', 'alert_history', 'alert_user_state']) await q.query(`DROP TABLE ${table}`);
+    for (const table of ['alert_history', 'alert_user_state']) await q.query(`DROP TABLE ${table}`);
   }
 }

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+// The outbox table is persistence's (Outbox1795630000000); releases before it created it here.
 export class EnrichmentReadModels1795610000000 implements MigrationInterface {
   name = 'EnrichmentReadModels1795610000000';
 
@@ -54,14 +55,6 @@ export class EnrichmentReadModels1795610000000 implements MigrationInterface {
       `CREATE INDEX ticket_status_history_time ON ticket_status_history (ticket_id, occurred_at)`,
     );
     await q.query(`
-      CREATE TABLE outbox (
-        id         bigserial PRIMARY KEY,
-        topic      text NOT NULL,
-        key        text NOT NULL,
-        value      jsonb NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await q.query(`
       CREATE TABLE reconciliation_state (
         name             text PRIMARY KEY,
         ticket_cursor    text,
@@ -74,7 +67,6 @@ export class EnrichmentReadModels1795610000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     for (const table of [
       'reconciliation_state',
-      'outbox',
       'ticket_status_history',
       'tickets',
       'zendesk_requesters',

@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The outbox belongs with its relay. Databases made by earlier releases already have the table (created by the
- * enrichment or alerting migration), so it is created only when missing; rows that can never be sent are
+ * The outbox belongs with its relay, and only this migration creates it. Databases made by earlier releases already
+ * have the table (their enrichment or alerting migration created it then), so it is created only when missing; rows that can never be sent are
  * quarantined in place with their reason instead of blocking the rows behind them; `attempted_at` marks rows a relay
  * began to send, which the next round checks against the topic before sending them again.
  */
@@ -24,8 +24,6 @@ export class Outbox1795630000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(
-      `ALTER TABLE outbox DROP COLUMN attempted_at, DROP COLUMN error, DROP COLUMN quarantined_at`,
-    );
+    await q.query(`DROP TABLE outbox`);
   }
 }
