@@ -177,6 +177,19 @@ const hourEventId = (windowStart: string, suffix: string) => `hour:${windowStart
 /** `hour:<windowStart>:<suffix>`; the refinements below tie it to the event's own fields. */
 const HourEventId = (suffix: string) =>
   z.string().regex(new RegExp(`^hour:\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.000Z:${suffix}$`));
+/** The refinement of an event whose id names its window and revision: `hour:<windowStart>:<kind>:r<revision>`. */
+const namesItsRevision = (kind: string) =>
+  [
+    (event: { eventId: string; windowStart: string; revision: number }) =>
+      event.eventId === hourEventId(event.windowStart, `${kind}:r${event.revision}`),
+    eventIdMismatch,
+  ] as const;
+/** The refinement of an event carrying a window's result: the result is of that window. */
+const resultOfItsWindow = [
+  (event: { windowStart: string; result: { windowStart: string } }) =>
+    event.result.windowStart === event.windowStart,
+  { message: 'the result is of another window', path: ['result', 'windowStart'] as PropertyKey[] },
+] as const;
 
 export const StatsHourOpened = z
   .object({
@@ -228,14 +241,8 @@ export const StatsHourCompleted = z
     resultSha256: Sha256.describe("SHA-256 of the result's canonical JSON (sorted keys)"),
     sources: z.object({ auditsSeq: SeqRange, ticketsSeq: SeqRange }),
   })
-  .refine(
-    (event) => event.eventId === hourEventId(event.windowStart, `completed:r${event.revision}`),
-    eventIdMismatch,
-  )
-  .refine((event) => event.result.windowStart === event.windowStart, {
-    message: 'the result is of another window',
-    path: ['result', 'windowStart'],
-  })
+  .refine(...namesItsRevision('completed'))
+  .refine(...resultOfItsWindow)
   .meta({
     id: 'StatsHourCompleted',
     description: 'A closed window whose batch is complete, and its statistics.',
@@ -263,14 +270,8 @@ export const StatsHourRevised = z
         .describe('stored solves the re-read no longer shows; they still count (a solve counts forever)'),
     }),
   })
-  .refine(
-    (event) => event.eventId === hourEventId(event.windowStart, `revised:r${event.revision}`),
-    eventIdMismatch,
-  )
-  .refine((event) => event.result.windowStart === event.windowStart, {
-    message: 'the result is of another window',
-    path: ['result', 'windowStart'],
-  })
+  .refine(...namesItsRevision('revised'))
+  .refine(...resultOfItsWindow)
   .meta({
     id: 'StatsHourRevised',
     description: 'The 24 h verification pass re-read a completed window and found other facts.',
@@ -289,10 +290,7 @@ export const StatsHourReread = z
     users: z.array(StatsUserRole).describe('roles read for updaters the batch had not seen'),
     tickets: z.array(StatsTicketFact).describe('tickets (tickets/show_many) the log had no created_at for'),
   })
-  .refine(
-    (event) => event.eventId === hourEventId(event.windowStart, `reread:r${event.revision}`),
-    eventIdMismatch,
-  )
+  .refine(...namesItsRevision('reread'))
   .meta({
     id: 'StatsHourReread',
     description:
