@@ -49,6 +49,15 @@ function boundaries(forTests) {
   ];
 }
 
+// Pure decide/evolve cores (house style: pure first, I/O around it): no framework, database or broker.
+const PURE_CORES = [
+  'libs/stats/src/{evolve,decide,compute,completion,canonical,hours,ids,solves,state,streams,tickets,time,verify,events}.ts',
+  'libs/alerting/src/threshold.ts',
+  'libs/enrichment/src/projection.ts',
+  'libs/zendesk/src/webhook-intake.ts',
+];
+const IO_MODULES = [...PURE_BANNED, '@ticketflow/kafka', '@ticketflow/persistence', '@ticketflow/service'];
+
 const TESTS = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/testing.ts', '**/test/**/*.ts'];
 
 export default tseslint.config(
@@ -61,6 +70,22 @@ export default tseslint.config(
     rules: { '@nx/enforce-module-boundaries': boundaries(false) },
   },
   { files: TESTS, rules: { '@nx/enforce-module-boundaries': boundaries(true) } },
+  {
+    files: PURE_CORES,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: IO_MODULES,
+              message: 'a pure core takes facts and returns decisions; I/O lives around it',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -12,7 +12,9 @@ function boundaryErrors(path: string, code: string): string[] {
     { cwd: ROOT, input: code, encoding: 'utf8' },
   );
   const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string | null; message: string }[] }[];
-  return result!.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+  return result!.messages
+    .filter((m) => m.ruleId === '@nx/enforce-module-boundaries' || m.ruleId === 'no-restricted-imports')
+    .map((m) => m.message);
 }
 
 describe('module boundaries (project.json tags, enforced by eslint)', () => {
@@ -25,6 +27,12 @@ describe('module boundaries (project.json tags, enforced by eslint)', () => {
   });
 
   it.each([
+    [
+      'a pure core importing the database',
+      'libs/stats/src/evolve.ts',
+      `import { DataSource } from 'typeorm';\nexport const d = DataSource;`,
+      true,
+    ],
     [
       'a library importing an app',
       'libs/enrichment/src/x.ts',
