@@ -5,25 +5,20 @@
 import 'reflect-metadata';
 import { Topics, userUpserted } from '@ticketflow/contracts';
 import { EventProducer, createKafka, ensureTopics } from '@ticketflow/kafka';
-import { startKafka, startPostgres } from '@ticketflow/testing';
-import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
 import { ADMIN_EMAIL, WebhookSender, startSimulator } from '@ticketflow/zendesk-simulator';
 import { createGatewayApp } from '@ticketflow/gateway';
-import { gatewayConfig, listen } from '@ticketflow/gateway/testing';
+import { gatewayConfig, gatewayWebhookTargets, listen } from '@ticketflow/gateway/testing';
 import { createEnrichmentApp } from '@ticketflow/enrichment';
 import { enrichmentConfig } from '@ticketflow/enrichment/testing';
 import { createAlertingApp } from '@ticketflow/alerting';
 import { AlertingEnv } from '@ticketflow/alerting';
+import { benchInfrastructure, percentile, runBench } from './harness';
 
 const users = Number(process.argv[2] ?? 30);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function main() {
-  const kafkaService = process.env['KAFKA_BROKERS'] ? null : await startKafka();
-  process.env['KAFKA_BROKERS'] ??= kafkaService!.url;
-  process.env['DATABASE_URL'] ??= (await startPostgres()).url;
+  const infrastructure = await benchInfrastructure();
   const run = Date.now().toString(36);
   const sim = await startSimulator({ tickets: 50, seed: 2, apiFaults: { errorRate: 0 } });
   const enrichment = enrichmentConfig(
@@ -50,14 +45,7 @@ async function main() {
       LOG_LEVEL: 'error',
     }),
   );
-  sim.webhooks = new WebhookSender(sim.world, [
-    {
-      id: 'events',
-      endpoint: `${gatewayUrl}/webhooks/zendesk/events`,
-      signingSecret: ZENDESK_TEST_SIGNING_SECRET,
-      mode: 'events',
-    },
-  ]);
+  sim.webhooks = new WebhookSender(sim.world, gatewayWebhookTargets(gatewayUrl, ['events']));
 
   const kafka = createKafka({ brokers: [process.env['KAFKA_BROKERS']!], clientId: 'bench-alerting' });
   const producer = new EventProducer(kafka);
@@ -138,14 +126,14 @@ async function main() {
   console.log('| path | samples | p50 ms | p99 ms | max ms |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   console.log(
-    `| baseline: one Kafka hop (produce acks=all → consume) | ${h.length} | ${pct(h, 50)} | ${pct(h, 99)} | ${h.at(-1)} |`,
+    `| baseline: one Kafka hop (produce acks=all → consume) | ${h.length} | ${percentile(h, 50)} | ${percentile(h, 99)} | ${h.at(-1)} |`,
   );
   const m = [...toSummary].sort((x, y) => x - y);
   console.log(
-    `| of which: webhook → enrichment's user.open-tickets event | ${m.length} | ${pct(m, 50)} | ${pct(m, 99)} | ${m.at(-1)} |`,
+    `| of which: webhook → enrichment's user.open-tickets event | ${m.length} | ${percentile(m, 50)} | ${percentile(m, 99)} | ${m.at(-1)} |`,
   );
   console.log(
-    `| webhook → gateway → enrichment → alerting → alert event | ${a.length} | ${pct(a, 50)} | ${pct(a, 99)} | ${a.at(-1)} |`,
+    `| webhook → gateway → enrichment → alerting → alert event | ${a.length} | ${percentile(a, 50)} | ${percentile(a, 99)} | ${a.at(-1)} |`,
   );
 
   await reader.disconnect();
@@ -157,11 +145,7 @@ async function main() {
   await gateway.close();
   await en.app.close();
   await al.app.close();
-  await kafkaService?.stop();
-  process.exit(0);
+  await infrastructure.stop();
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -5,24 +5,18 @@
 //   npx tsx bench/enrichment-latency.bench.ts [ratePerSecond=20] [seconds=30]
 import 'reflect-metadata';
 import { Client } from 'pg';
-import { startKafka, startPostgres } from '@ticketflow/testing';
-import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
 import { ADMIN_EMAIL, WebhookSender, startSimulator } from '@ticketflow/zendesk-simulator';
 import { createGatewayApp } from '@ticketflow/gateway';
-import { gatewayConfig, listen } from '@ticketflow/gateway/testing';
+import { gatewayConfig, gatewayWebhookTargets, listen } from '@ticketflow/gateway/testing';
 import { createEnrichmentApp } from '@ticketflow/enrichment';
 import { enrichmentConfig } from '@ticketflow/enrichment/testing';
+import { benchInfrastructure, percentile, runBench } from './harness';
 
 const rate = Number(process.argv[2] ?? 20);
 const seconds = Number(process.argv[3] ?? 30);
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
 async function main() {
-  const kafkaService = process.env['KAFKA_BROKERS'] ? null : await startKafka();
-  process.env['KAFKA_BROKERS'] ??= kafkaService!.url;
-  process.env['DATABASE_URL'] ??= (await startPostgres()).url;
+  const infrastructure = await benchInfrastructure();
   const schema = `bench_latency_${Date.now().toString(36)}`;
 
   const sim = await startSimulator({ tickets: 2_000, seed: 4, apiFaults: { errorRate: 0 } });
@@ -35,14 +29,7 @@ async function main() {
   const gatewayUrl = await listen(gateway);
   const { app } = await createEnrichmentApp(config);
   await listen(app);
-  sim.webhooks = new WebhookSender(sim.world, [
-    {
-      id: 'events',
-      endpoint: `${gatewayUrl}/webhooks/zendesk/events`,
-      signingSecret: ZENDESK_TEST_SIGNING_SECRET,
-      mode: 'events',
-    },
-  ]);
+  sim.webhooks = new WebhookSender(sim.world, gatewayWebhookTargets(gatewayUrl, ['events']));
 
   // When each ticket was last changed in "Zendesk", and when the read model committed it.
   const changedAt = new Map<string, number>();
@@ -92,11 +79,7 @@ async function main() {
   await cleanup.connect();
   await cleanup.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await cleanup.end();
-  await kafkaService?.stop();
-  process.exit(0);
+  await infrastructure.stop();
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -14,7 +14,7 @@ import {
   withDeadLetter,
 } from '@ticketflow/kafka';
 import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
-import { startKafka, startPostgres } from '@ticketflow/testing';
+import { benchInfrastructure, runBench } from './harness';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const ticketCount = Number(process.argv[3] ?? 100_000);
@@ -79,9 +79,8 @@ const progress = (label: string, done: number, started: number) =>
   );
 
 async function main() {
-  const kafkaService = process.env['KAFKA_BROKERS'] ? null : await startKafka();
-  const brokers = process.env['KAFKA_BROKERS'] ?? kafkaService!.url;
-  const databaseUrl = process.env['DATABASE_URL'] ?? (await startPostgres()).url;
+  const infrastructure = await benchInfrastructure();
+  const { brokers, databaseUrl } = infrastructure;
   const kafka = createKafka({ brokers: [brokers], clientId: 'bench-replay' });
   const suffix = randomUUID().slice(0, 8);
   const topic = { ...Topics.ticketEvents, name: `bench.replay.${suffix}` };
@@ -190,11 +189,7 @@ async function main() {
   await admin.deleteTopics({ topics: [topic.name, `${topic.name}.dlq`] }).catch(() => undefined);
   await admin.disconnect();
   await producer.disconnect();
-  await kafkaService?.stop();
-  process.exit(0);
+  await infrastructure.stop();
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -13,7 +13,8 @@ import { Client } from 'pg';
 import { StatsBatchEvent } from '@ticketflow/contracts';
 import { createKafka, readToEnd } from '@ticketflow/kafka';
 import { canonicalJson } from '@ticketflow/stats';
-import { REPO_ROOT, startKafka, startPostgres } from '@ticketflow/testing';
+import { REPO_ROOT } from '@ticketflow/testing';
+import { benchInfrastructure, runBench } from './harness';
 import { createTestSchema } from '@ticketflow/testing';
 import { ADMIN_EMAIL, mulberry32, startSimulator } from '@ticketflow/zendesk-simulator';
 import { statsEnv } from '@ticketflow/stats/testing';
@@ -148,9 +149,8 @@ async function runSeed(seed: number, kafkaBrokers: string): Promise<SeedResult> 
 }
 
 async function main() {
-  const kafkaService = process.env['KAFKA_BROKERS'] ? null : await startKafka();
-  const brokers = process.env['KAFKA_BROKERS'] ?? kafkaService!.url;
-  process.env['DATABASE_URL'] ??= (await startPostgres()).url;
+  const infrastructure = await benchInfrastructure();
+  const { brokers } = infrastructure;
   process.stdout.write('building the services (tsc -p tsconfig.build.json)\n');
   execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', join(REPO_ROOT, 'tsconfig.build.json')]);
   process.stdout.write(
@@ -191,11 +191,8 @@ async function main() {
       `wall: ${wall.toFixed(0)} s of collector runs (${((Date.now() - started) / 1000).toFixed(0)} s with each seed's set-up and checks)` +
       (perMinute > 0 ? `; budget bound ${bound} s; ratio ${(wall / Math.max(1, bound)).toFixed(3)}\n` : '\n'),
   );
-  await kafkaService?.stop();
-  process.exit(exact === seeds * hours ? 0 : 1);
+  await infrastructure.stop();
+  return exact === seeds * hours;
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -24,6 +24,17 @@ const at = (s: number, ms = 0) => new Date(T0 + s * 1000 + ms).toISOString();
  * A consistent world: ann (ANN@example.com as a company user, ann@example.com in Zendesk) went 0 → 4 → 2 open
  * tickets over two rounds, so one exceeded and one recovered; bo never had a ticket.
  */
+function alertRecord(
+  partition: number,
+  offset: number,
+  userId: string,
+  id: string,
+  type: string,
+  openCount: number,
+) {
+  return { partition, offset: String(offset), key: userId, value: { eventId: id, userId, type, openCount } };
+}
+
 function consistent(): AuditInput {
   const ticket = (id: number, open: boolean) => ({
     id,
@@ -45,12 +56,8 @@ function consistent(): AuditInput {
     key: 'ann',
     value: { openTicketIds: ids },
   });
-  const alert = (offset: number, id: string, type: string, openCount: number) => ({
-    partition: 1,
-    offset: String(offset),
-    key: 'ann',
-    value: { eventId: id, userId: 'ann', type, openCount },
-  });
+  const alert = (offset: number, id: string, type: string, openCount: number) =>
+    alertRecord(1, offset, 'ann', id, type, openCount);
   return {
     threshold: 3,
     users: [
@@ -261,20 +268,10 @@ describe('auditor checks', () => {
       '[exceeded] published, [exceeded,recovered] crossings',
     );
     const extra = consistent();
-    extra.alerts.push({
-      partition: 1,
-      offset: '2',
-      key: 'ann',
-      value: { eventId: 'a3', userId: 'ann', type: 'user.threshold.recovered', openCount: 1 },
-    });
+    extra.alerts.push(alertRecord(1, 2, 'ann', 'a3', 'user.threshold.recovered', 1));
     expect(checkAlertSequences(extra)).toMatchObject({ passed: false });
     const stranger = consistent();
-    stranger.alerts.push({
-      partition: 0,
-      offset: '0',
-      key: 'zed',
-      value: { eventId: 'z1', userId: 'zed', type: 'user.threshold.exceeded', openCount: 4 },
-    });
+    stranger.alerts.push(alertRecord(0, 0, 'zed', 'z1', 'user.threshold.exceeded', 4));
     expect(checkAlertSequences(stranger).detail).toContain(
       'zed: 1 alerts for a user who is not a company user',
     );

@@ -207,34 +207,32 @@ function compareLatestSets(
 }
 
 /** The latest open set per user on user.open-tickets (last record per key, partition order) equals the truth. */
-export function checkLatestOpenSets(input: AuditInput): CheckResult {
-  const failures = compareLatestSets(
-    input.users,
-    openByEmail(input.truthTickets),
-    latestPerKey(input.openSets),
-    false,
-  );
-  return result(
-    'latest published open set per user equals the truth',
-    failures,
-    `${fmt(input.users.length)} users' latest open sets (${fmt(input.openSets.length)} records) equal the truth`,
-    `${fmt(failures.length)} of ${fmt(input.users.length)} users' latest open sets differ from the truth`,
-  );
-}
+export const checkLatestOpenSets = (input: AuditInput): CheckResult =>
+  checkLatest(input, input.openSets, false, 'latest published open set per user', 'latest open sets');
 
 /** The latest count per user on user.open-ticket-count equals the truth (count and ids). */
-export function checkLatestCounts(input: AuditInput): CheckResult {
+export const checkLatestCounts = (input: AuditInput): CheckResult =>
+  checkLatest(input, input.openCounts, true, 'latest open-ticket count per user', 'latest counts');
+
+function checkLatest(
+  input: AuditInput,
+  records: AuditInput['openSets'] | AuditInput['openCounts'],
+  withCount: boolean,
+  title: string,
+  what: string,
+): CheckResult {
   const failures = compareLatestSets(
     input.users,
     openByEmail(input.truthTickets),
-    latestPerKey(input.openCounts),
-    true,
+    latestPerKey(records),
+    withCount,
   );
+  const users = fmt(input.users.length);
   return result(
-    'latest open-ticket count per user equals the truth',
+    `${title} equals the truth`,
     failures,
-    `${fmt(input.users.length)} users' latest counts (${fmt(input.openCounts.length)} records) equal the truth`,
-    `${fmt(failures.length)} of ${fmt(input.users.length)} users' latest counts differ from the truth`,
+    `${users} users' ${what} (${fmt(records.length)} records) equal the truth`,
+    `${fmt(failures.length)} of ${users} users' ${what} differ from the truth`,
   );
 }
 

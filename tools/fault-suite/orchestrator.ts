@@ -307,6 +307,14 @@ class SuiteRun {
       OTEL_SDK_DISABLED: 'true',
     };
     const databaseUrl = this.postgres.url('ticketflow');
+    // Instances of one service: `<app>-1`, `<app>-2`, … on the given ports, sharing its schema.
+    const members = (app: AppName, ports: readonly number[], env: Record<string, string>) =>
+      ports.map((port, i) => ({
+        name: `${app}-${i + 1}`,
+        app,
+        port,
+        env: { ...txt.get(app), ...common, DATABASE_URL: databaseUrl, ...env },
+      }));
     const defs: ServiceDefinition[] = [
       {
         name: 'zendesk-simulator',
@@ -326,31 +334,13 @@ class SuiteRun {
         port: PORTS.gateway,
         env: { ...txt.get('webhook-gateway'), ...common },
       },
-      ...PORTS.enrichment.map((port, i) => ({
-        name: `enrichment-${i + 1}`,
-        app: 'enrichment' as AppName,
-        port,
-        env: {
-          ...txt.get('enrichment'),
-          ...common,
-          ZENDESK_BASE_URL: `http://127.0.0.1:${PORTS.simulator}`,
-          DATABASE_URL: databaseUrl,
-          DATABASE_SCHEMA: ENRICHMENT_SCHEMA,
-          // Passes run when the suite asks (after lost webhooks), so that they cannot hide a race.
-          RECONCILE_INTERVAL_SECONDS: '0',
-        },
-      })),
-      ...PORTS.alerting.map((port, i) => ({
-        name: `alerting-${i + 1}`,
-        app: 'alerting' as AppName,
-        port,
-        env: {
-          ...txt.get('alerting'),
-          ...common,
-          DATABASE_URL: databaseUrl,
-          DATABASE_SCHEMA: ALERTING_SCHEMA,
-        },
-      })),
+      ...members('enrichment', PORTS.enrichment, {
+        ZENDESK_BASE_URL: `http://127.0.0.1:${PORTS.simulator}`,
+        DATABASE_SCHEMA: ENRICHMENT_SCHEMA,
+        // Passes run when the suite asks (after lost webhooks), so that they cannot hide a race.
+        RECONCILE_INTERVAL_SECONDS: '0',
+      }),
+      ...members('alerting', PORTS.alerting, { DATABASE_SCHEMA: ALERTING_SCHEMA }),
     ];
     for (const def of defs)
       this.services.set(

@@ -27,68 +27,36 @@ describe('module boundaries (project.json tags, enforced by eslint)', () => {
   });
 
   it.each([
-    [
-      'a pure core importing the database',
-      'libs/stats/src/evolve.ts',
-      `import { DataSource } from 'typeorm';\nexport const d = DataSource;`,
-      true,
-    ],
-    [
-      'a library importing an app',
-      'libs/enrichment/src/x.ts',
-      `import '../../../apps/enrichment/src/main';`,
-      true,
-    ],
-    ['an app importing another app', 'apps/alerting/src/x.ts', `import '../../enrichment/src/main';`, true],
-    [
-      'a feature importing another scope',
-      'libs/alerting/src/x.ts',
-      `import { EnrichmentQueries } from '@ticketflow/enrichment';\nexport const q = EnrichmentQueries;`,
-      true,
-    ],
-    [
-      'infrastructure importing a feature',
-      'libs/kafka/src/x.ts',
-      `import { AlertHistory } from '@ticketflow/alerting';\nexport const h = AlertHistory;`,
-      true,
-    ],
-    [
-      'the pure domain importing Nest',
-      'libs/contracts/src/x.ts',
-      `import { Injectable } from '@nestjs/common';\nexport const i = Injectable;`,
-      true,
-    ],
-    [
-      'production code importing the test harness',
-      'libs/enrichment/src/x.ts',
-      `import { uniqueSuffix } from '@ticketflow/testing';\nexport const u = uniqueSuffix;`,
-      true,
-    ],
+    ['a pure core importing the database', 'libs/stats/src/evolve.ts', ['typeorm'], true],
+    ['a library importing an app', 'libs/enrichment/src/x.ts', ['../../../apps/enrichment/src/main'], true],
+    ['an app importing another app', 'apps/alerting/src/x.ts', ['../../enrichment/src/main'], true],
+    ['a feature importing another scope', 'libs/alerting/src/x.ts', ['@ticketflow/enrichment'], true],
+    ['infrastructure importing a feature', 'libs/kafka/src/x.ts', ['@ticketflow/alerting'], true],
+    ['the pure domain importing Nest', 'libs/contracts/src/x.ts', ['@nestjs/common'], true],
+    ['production code importing the test harness', 'libs/enrichment/src/x.ts', ['@ticketflow/testing'], true],
     [
       'production code importing the simulator',
       'libs/stats/src/x.ts',
-      `import { World } from '@ticketflow/zendesk-simulator';\nexport const w = World;`,
+      ['@ticketflow/zendesk-simulator'],
       true,
     ],
-    [
-      'an app importing its library',
-      'apps/enrichment/src/x.ts',
-      `import { EnrichmentEnv } from '@ticketflow/enrichment';\nexport const e = EnrichmentEnv;`,
-      false,
-    ],
+    ['an app importing its library', 'apps/enrichment/src/x.ts', ['@ticketflow/enrichment'], false],
     [
       'a test importing the harness and the simulator',
       'libs/stats/src/x.int-spec.ts',
-      `import { uniqueSuffix } from '@ticketflow/testing';\nimport { World } from '@ticketflow/zendesk-simulator';\nexport const t = [uniqueSuffix, World];`,
+      ['@ticketflow/testing', '@ticketflow/zendesk-simulator'],
       false,
     ],
     [
       'the end-to-end project importing every feature',
       'apps/pipeline-e2e/src/x.e2e-spec.ts',
-      `import { createGatewayApp } from '@ticketflow/gateway';\nimport { createEnrichmentApp } from '@ticketflow/enrichment';\nexport const a = [createGatewayApp, createEnrichmentApp];`,
+      ['@ticketflow/gateway', '@ticketflow/enrichment'],
       false,
     ],
-  ] as const)('%s', (_case, path, code, refused) => {
+  ] as const)('%s', (_case, path, modules, refused) => {
+    const code = modules
+      .map((m, i) => `import * as m${i} from '${m}';\nexport const x${i} = m${i};`)
+      .join('\n');
     expect(boundaryErrors(path, code).length > 0).toBe(refused);
   });
 });

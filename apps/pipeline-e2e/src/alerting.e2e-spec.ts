@@ -15,10 +15,9 @@ import {
   uniqueSuffix,
   type TestSchema,
 } from '@ticketflow/testing';
-import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
 import { ADMIN_EMAIL, WebhookSender, startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
 import { createGatewayApp } from '@ticketflow/gateway';
-import { gatewayConfig, listen } from '@ticketflow/gateway/testing';
+import { gatewayConfig, gatewayWebhookTargets, listen } from '@ticketflow/gateway/testing';
 import { createEnrichmentApp, type EnrichmentApp } from '@ticketflow/enrichment';
 import { enrichmentConfig } from '@ticketflow/enrichment/testing';
 
@@ -83,14 +82,7 @@ describe('end to end: alerting through simulator, gateway and enrichment', () =>
     const gatewayUrl = await listen(gateway);
     enrichment = await createEnrichmentApp(config);
     await listen(enrichment.app);
-    sim.webhooks = new WebhookSender(sim.world, [
-      {
-        id: 'events',
-        endpoint: `${gatewayUrl}/webhooks/zendesk/events`,
-        signingSecret: ZENDESK_TEST_SIGNING_SECRET,
-        mode: 'events',
-      },
-    ]);
+    sim.webhooks = new WebhookSender(sim.world, gatewayWebhookTargets(gatewayUrl, ['events']));
     hooks = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));

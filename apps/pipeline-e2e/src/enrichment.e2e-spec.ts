@@ -8,7 +8,6 @@ import {
   testKafka,
   type TestSchema,
 } from '@ticketflow/testing';
-import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
 import {
   ADMIN_EMAIL,
   NO_DELIVERY_FAULTS,
@@ -16,7 +15,7 @@ import {
   type Simulator,
 } from '@ticketflow/zendesk-simulator';
 import { createGatewayApp } from '@ticketflow/gateway';
-import { gatewayConfig, listen } from '@ticketflow/gateway/testing';
+import { gatewayConfig, gatewayWebhookTargets, listen } from '@ticketflow/gateway/testing';
 import { createEnrichmentApp, type EnrichmentApp } from '@ticketflow/enrichment';
 import { TEST_API_KEY, enrichmentConfig } from '@ticketflow/enrichment/testing';
 
@@ -49,28 +48,11 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
     enrichment = await createEnrichmentApp(config);
     url = await listen(enrichment.app);
     const { WebhookSender } = await import('@ticketflow/zendesk-simulator');
-    sim.webhooks = new WebhookSender(
-      sim.world,
-      [
-        {
-          id: 'events',
-          endpoint: `${gatewayUrl}/webhooks/zendesk/events`,
-          signingSecret: ZENDESK_TEST_SIGNING_SECRET,
-          mode: 'events',
-        },
-        {
-          id: 'trigger',
-          endpoint: `${gatewayUrl}/webhooks/zendesk/trigger`,
-          signingSecret: ZENDESK_TEST_SIGNING_SECRET,
-          mode: 'trigger',
-        },
-      ],
-      {
-        faults: { duplicateRate: 0.1, reorderRate: 0.2, reorderWindowMs: 300, dropRate: 0.05 },
-        seed: 5,
-        retryDelayMs: 100,
-      },
-    );
+    sim.webhooks = new WebhookSender(sim.world, gatewayWebhookTargets(gatewayUrl), {
+      faults: { duplicateRate: 0.1, reorderRate: 0.2, reorderWindowMs: 300, dropRate: 0.05 },
+      seed: 5,
+      retryDelayMs: 100,
+    });
     producer = new EventProducer(testKafka('e2e'));
     await producer.connect();
   });

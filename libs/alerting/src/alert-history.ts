@@ -11,7 +11,7 @@ export interface AlertView {
   notification: { status: string; attempts: number; error: string | null; at: Date | null };
 }
 
-/** Read side of `alert_history` (written by AlertingProcessor, notified by Notifier). */
+/** Read side of `alert_history` and `alert_user_state` (written by AlertingProcessor, notified by Notifier). */
 export class AlertHistory {
   constructor(private readonly db: DataSource) {}
 
@@ -38,5 +38,13 @@ export class AlertHistory {
         at: r['notified_at'] as Date | null,
       },
     }));
+  }
+
+  /** Users whose open-ticket count is above the threshold now. */
+  async usersAboveThreshold(): Promise<number> {
+    const rows: { n: number }[] = await this.db.query(
+      `SELECT count(*)::int AS n FROM alert_user_state WHERE above`,
+    );
+    return rows[0]!.n;
   }
 }

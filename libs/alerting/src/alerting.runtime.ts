@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { Topics } from '@ticketflow/contracts';
 import {
@@ -21,6 +21,7 @@ import {
 import type { ServiceRuntime } from '@ticketflow/service';
 import { AlertHistory } from './alert-history';
 import type { AlertingConfig } from './alerting.config';
+import { alertingMetrics } from './alerting.metrics';
 import { alertingMigrations } from './migrations';
 import { Notifier, SmtpChannel, WebhookChannel, type NotificationChannel } from './notifier';
 import { AlertingProcessor } from './processor';
@@ -44,69 +45,6 @@ export class AlertingRuntime implements ServiceRuntime {
 
   async start() {
     const c = this.config;
-    const alerts = new Counter({
-      name: 'alerts_emitted_total',
-      help: 'Threshold alerts emitted',
-      labelNames: ['kind'],
-      registers: [this.registry],
-    });
-    const failures = new Counter({
-      name: 'alert_notification_failures_total',
-      help: 'Notification attempts that failed',
-      labelNames: ['final'],
-      registers: [this.registry],
-    });
-    const deadLetters = new Counter({
-      name: 'alerting_dead_letters_total',
-      help: 'Messages sent to a dead-letter topic',
-      labelNames: ['reason'],
-      registers: [this.registry],
-    });
-    const transientFailures = new Counter({
-      name: 'alerting_transient_failures_total',
-      help: 'Batches that met a database or broker outage and were retried (never dead-lettered)',
-      registers: [this.registry],
-    });
-    const restarts = new Counter({
-      name: 'alerting_consumer_restarts_total',
-      help: 'Kafka consumers that stopped on an error and were started again',
-      registers: [this.registry],
-    });
-    const quarantined = new Counter({
-      name: 'outbox_quarantined_total',
-      help: 'Outbox rows that can never be sent (set aside with their reason)',
-      registers: [this.registry],
-    });
-    const relayFailures = new Counter({
-      name: 'outbox_relay_failures_total',
-      help: 'Outbox relay rounds that failed (retried)',
-      registers: [this.registry],
-    });
-    // A gauge whose source fails keeps its last value: one failing query must not fail all of /metrics.
-    new Gauge({
-      name: 'users_above_threshold',
-      help: 'Users whose open-ticket count is above the threshold',
-      registers: [this.registry],
-      collect: async function (this: Gauge) {
-        const rows = await db()
-          .query(`SELECT count(*)::int AS n FROM alert_user_state WHERE above`)
-          .catch(() => null);
-        if (rows) this.set(rows[0].n);
-      },
-    });
-    new Gauge({
-      name: 'outbox_oldest_pending_seconds',
-      help: 'Age of the oldest outbox row not yet published',
-      registers: [this.registry],
-      collect: async function (this: Gauge) {
-        const age = await relay()
-          ?.oldestPendingSeconds()
-          .catch(() => null);
-        if (age !== null && age !== undefined) this.set(age);
-      },
-    });
-    const relay = () => this.relay;
-    const db = () => this.db;
     this.db = await openDatabase({
       url: c.DATABASE_URL,
       schema: c.DATABASE_SCHEMA,
@@ -114,6 +52,10 @@ export class AlertingRuntime implements ServiceRuntime {
       migrations: [...persistenceMigrations, ...alertingMigrations],
     });
     this.history = new AlertHistory(this.db);
+    const metrics = alertingMetrics(this.registry, this.logger, {
+      usersAboveThreshold: () => this.history.usersAboveThreshold(),
+      oldestPendingOutboxSeconds: async () => this.relay?.oldestPendingSeconds(),
+    });
     const kafka = createKafka({ brokers: c.KAFKA_BROKERS, clientId: 'alerting' });
     const admin = kafka.admin();
     await admin.connect();
@@ -133,36 +75,16 @@ export class AlertingRuntime implements ServiceRuntime {
       groupId: c.CONSUMER_GROUP,
       topic: source,
       deadLetters: producer,
-      onDeadLetter: (reason) => deadLetters.inc({ reason }),
-      onBatchFailed: (error) =>
-        this.logger.warn({
-          msg: 'batch failed every retry; applying it message by message',
-          error: error.message,
-        }),
-      onTransientFailure: (error) => {
-        transientFailures.inc();
-        this.logger.warn({ msg: 'database or broker unavailable; retrying the batch', error: error.message });
-      },
-      onRestart: (error) => {
-        restarts.inc();
-        this.logger.error({ msg: 'consumer stopped; starting it again', error: error.message });
-      },
+      ...metrics.consumerHooks,
       handleBatch: async (batch) => {
-        for (const alert of await processor.applyBatch(batch)) alerts.inc({ kind: alert.type });
+        for (const alert of await processor.applyBatch(batch)) metrics.alerts.inc({ kind: alert.type });
       },
     });
     this.consumer = consumer;
     const started = new OutboxRelay(this.db, producer, [counts, alertTopic], {
       // Alerts reach Kafka once even when a relay dies between Kafka's acknowledgement and its commit.
       published: (topic, perPartition) => recentHeaderValues(kafka, topic, OUTBOX_ID_HEADER, perPartition),
-      onError: (error) => {
-        relayFailures.inc();
-        this.logger.warn({ msg: 'outbox relay round failed; retrying', error: error.message });
-      },
-      onQuarantine: (row, reason) => {
-        quarantined.inc();
-        this.logger.error({ msg: 'outbox row quarantined', outboxId: row.id, topic: row.topic, reason });
-      },
+      ...metrics.relayHooks,
     });
     started.start();
     this.relay = started;
@@ -172,7 +94,7 @@ export class AlertingRuntime implements ServiceRuntime {
     if (c.SMTP_URL && c.ALERT_EMAIL_FROM && c.ALERT_EMAIL_TO)
       channels.push(new SmtpChannel(c.SMTP_URL, c.ALERT_EMAIL_FROM, c.ALERT_EMAIL_TO));
     const notifier = new Notifier(this.db, channels, c.NOTIFY_MAX_ATTEMPTS, (outcome) => {
-      if (outcome !== 'sent') failures.inc({ final: String(outcome === 'failed') });
+      if (outcome !== 'sent') metrics.notificationFailures.inc({ final: String(outcome === 'failed') });
     });
     const tick = async () => {
       if (this.stopped) return;

@@ -6,3 +6,4 @@ export { alertingMigrations } from './migrations';
 export * from './alerting.config';
 export * from './alerting.runtime';
 export * from './alerting.service';
+export * from './alerting.metrics';

@@ -1,9 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { UserOpenTicketsChanged } from '@ticketflow/contracts';
 import type { PartitionBatch } from '@ticketflow/kafka';
-import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
-import { createTestSchema, type TestSchema } from '@ticketflow/testing';
-import { alertingMigrations } from './index';
+import { openTestDatabase } from '@ticketflow/testing';
+import { alertingMigrations } from './migrations';
 import { AlertingProcessor } from './processor';
 
 const set = (userId: string, count: number, version: number): UserOpenTicketsChanged => ({
@@ -28,25 +27,16 @@ const batch = (first: number, values: UserOpenTicketsChanged[]): PartitionBatch<
 });
 
 describe('AlertingProcessor against real Postgres', () => {
-  let schema: TestSchema;
+  let close: () => Promise<void>;
   let db: DataSource;
   let processor: AlertingProcessor;
 
   beforeAll(async () => {
-    schema = await createTestSchema('alerting');
-    db = await openDatabase({
-      url: schema.url,
-      schema: schema.schema,
-      entities: [ConsumerOffsetEntity],
-      migrations: [...persistenceMigrations, ...alertingMigrations],
-    });
+    ({ db, close } = await openTestDatabase('alerting', alertingMigrations));
     processor = new AlertingProcessor(db, 'alerting', 3, { counts: 'counts', alerts: 'alerts' });
   });
 
-  afterAll(async () => {
-    await db.destroy();
-    await schema.drop();
-  });
+  afterAll(() => close());
 
   const history = async (userId: string) =>
     (

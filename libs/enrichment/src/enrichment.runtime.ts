@@ -1,15 +1,17 @@
 import { Logger } from '@nestjs/common';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { Admin } from 'kafkajs';
-import { Topics } from '@ticketflow/contracts';
+import type { z } from 'zod';
+import { Topics, type TopicDefinition } from '@ticketflow/contracts';
 import {
   EventProducer,
   createKafka,
   ensureTopics,
   runBatchConsumer,
   withDeadLetter,
+  type PartitionBatch,
   type RunningBatchConsumer,
 } from '@ticketflow/kafka';
 import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
@@ -17,6 +19,7 @@ import type { ServiceRuntime } from '@ticketflow/service';
 import { ZendeskBudget1795650000000, openZendeskClient } from '@ticketflow/zendesk';
 import { TicketChangeFeed } from './change-feed';
 import type { EnrichmentConfig } from './enrichment.config';
+import { enrichmentMetrics, type EnrichmentMetrics } from './enrichment.metrics';
 import { enrichmentMigrations } from './migrations';
 import { OpenSetPublisher } from './open-set-publisher';
 import { EnrichmentProjector } from './projector';
@@ -46,7 +49,7 @@ export class EnrichmentRuntime implements ServiceRuntime {
   private timers: NodeJS.Timeout[] = [];
   private passing: Promise<PassResult> | null = null;
   readonly topics;
-  readonly metrics;
+  readonly metrics: EnrichmentMetrics;
 
   constructor(
     readonly config: EnrichmentConfig,
@@ -57,68 +60,18 @@ export class EnrichmentRuntime implements ServiceRuntime {
       users: { ...Topics.userEvents, name: config.USER_EVENTS_TOPIC },
       openTickets: { ...Topics.userOpenTickets, name: config.USER_OPEN_TICKETS_TOPIC },
     };
-    this.metrics = {
-      projected: new Counter({
-        name: 'enrichment_events_projected_total',
-        help: 'Events applied to the read models',
-        labelNames: ['topic'],
-        registers: [registry],
-      }),
-      latency: new Histogram({
-        name: 'enrichment_projection_latency_seconds',
-        help: 'From the change in Zendesk (event time) to its commit in the read models',
-        buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-        registers: [registry],
-      }),
-      deadLetters: new Counter({
-        name: 'enrichment_dead_letters_total',
-        help: 'Messages sent to a dead-letter topic',
-        labelNames: ['reason'],
-        registers: [registry],
-      }),
-      lag: new Gauge({
-        name: 'enrichment_consumer_lag',
-        help: 'Messages in Kafka not yet applied to the read models',
-        labelNames: ['topic'],
-        registers: [registry],
-        // A failing source must not fail the whole /metrics answer: the gauge keeps its last value.
-        collect: async () => {
-          for (const topic of [this.topics.tickets.name, this.topics.users.name]) {
-            const lag = await this.lag(topic).catch(() => null);
-            if (lag !== null) this.metrics.lag.set({ topic }, lag);
-          }
-        },
-      }),
-      reconciled: new Counter({
-        name: 'enrichment_reconciled_tickets_total',
-        help: 'Tickets re-read from Zendesk by reconciliation',
-        registers: [registry],
-      }),
-      transientFailures: new Counter({
-        name: 'enrichment_transient_failures_total',
-        help: 'Batches that met a database or broker outage and were retried (never dead-lettered)',
-        registers: [registry],
-      }),
-      consumerRestarts: new Counter({
-        name: 'enrichment_consumer_restarts_total',
-        help: 'Kafka consumers that stopped on an error and were started again',
-        registers: [registry],
-      }),
-      publishFailures: new Counter({
-        name: 'enrichment_open_set_publish_failures_total',
-        help: 'Open-set publishing rounds that failed (retried)',
-        registers: [registry],
-      }),
-      openSetBacklog: new Gauge({
-        name: 'enrichment_open_set_pending_seconds',
-        help: 'Age of the oldest change not yet reflected in a published open set',
-        registers: [registry],
-        collect: async () => {
-          const pending = await this.publisher?.pending().catch(() => null);
-          if (pending) this.metrics.openSetBacklog.set(pending.oldestSeconds);
-        },
-      }),
-    };
+    this.metrics = enrichmentMetrics(registry, this.logger, {
+      // Each topic's lag on its own: one failing topic keeps its last value, the other is still reported.
+      lag: async () => {
+        const lags: Record<string, number> = {};
+        for (const topic of [this.topics.tickets.name, this.topics.users.name]) {
+          const lag = await this.lag(topic).catch(() => null);
+          if (lag !== null) lags[topic] = lag;
+        }
+        return lags;
+      },
+      openSetPendingSeconds: async () => (await this.publisher?.pending())?.oldestSeconds,
+    });
   }
 
   async start(): Promise<void> {
@@ -153,49 +106,34 @@ export class EnrichmentRuntime implements ServiceRuntime {
       this.logger.warn({ msg: 'publishing open sets failed; retrying', error: error.message });
     });
 
-    const hooks = {
-      onDeadLetter: (reason: string) => this.metrics.deadLetters.inc({ reason }),
-      onBatchFailed: (error: Error) =>
-        this.logger.warn({
-          msg: 'batch failed every retry; applying it message by message',
-          error: error.message,
-        }),
-      onTransientFailure: (error: Error) => {
-        this.metrics.transientFailures.inc();
-        this.logger.warn({ msg: 'database or broker unavailable; retrying the batch', error: error.message });
-      },
-      onRestart: (error: Error) => {
-        this.metrics.consumerRestarts.inc();
-        this.logger.error({ msg: 'consumer stopped; starting it again', error: error.message });
-      },
-    };
-    const tickets = await runBatchConsumer({
-      kafka,
-      groupId: config.CONSUMER_GROUP,
-      topic: this.topics.tickets,
-      deadLetters: this.producer,
-      ...hooks,
-      handleBatch: async (batch) => {
-        await this.projector.applyTicketBatch(batch);
-        this.metrics.projected.inc({ topic: batch.topic }, batch.messages.length);
-        // New requesters get their email looked up now, not at the next polling round.
-        this.kickResolver();
-        const now = Date.now();
-        for (const { value } of batch.messages)
-          if (value.source !== 'reconciliation')
-            this.metrics.latency.observe((now - Date.parse(value.occurredAt)) / 1000);
-      },
+    // Both consumers count what they applied; each applies a batch in one fenced transaction.
+    const consume = <S extends z.ZodType>(
+      groupId: string,
+      topic: TopicDefinition<S>,
+      apply: (batch: PartitionBatch<z.infer<S>>) => Promise<void>,
+    ) =>
+      runBatchConsumer({
+        kafka,
+        groupId,
+        topic,
+        deadLetters: this.producer,
+        ...this.metrics.consumerHooks,
+        handleBatch: async (batch) => {
+          await apply(batch);
+          this.metrics.projected.inc({ topic: batch.topic }, batch.messages.length);
+        },
+      });
+    const tickets = await consume(config.CONSUMER_GROUP, this.topics.tickets, async (batch) => {
+      await this.projector.applyTicketBatch(batch);
+      // New requesters get their email looked up now, not at the next polling round.
+      this.kickResolver();
+      const now = Date.now();
+      for (const { value } of batch.messages)
+        if (value.source !== 'reconciliation')
+          this.metrics.latency.observe((now - Date.parse(value.occurredAt)) / 1000);
     });
-    const users = await runBatchConsumer({
-      kafka,
-      groupId: `${config.CONSUMER_GROUP}-users`,
-      topic: this.topics.users,
-      deadLetters: this.producer,
-      ...hooks,
-      handleBatch: async (batch) => {
-        await this.projector.applyUserBatch(batch);
-        this.metrics.projected.inc({ topic: batch.topic }, batch.messages.length);
-      },
+    const users = await consume(`${config.CONSUMER_GROUP}-users`, this.topics.users, async (batch) => {
+      await this.projector.applyUserBatch(batch);
     });
     this.publisher.start();
     this.consumers.push(tickets, users);

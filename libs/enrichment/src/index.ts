@@ -10,3 +10,4 @@ export { enrichmentMigrations } from './migrations';
 export * from './enrichment.config';
 export * from './enrichment.runtime';
 export * from './enrichment.service';
+export * from './enrichment.metrics';

@@ -1,14 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { Topics, type TicketEvent, type UserEvent, type UserOpenTicketsChanged } from '@ticketflow/contracts';
 import type { EventProducer, PartitionBatch } from '@ticketflow/kafka';
-import {
-  ConsumerOffsetEntity,
-  loadConsumerOffsets,
-  openDatabase,
-  persistenceMigrations,
-} from '@ticketflow/persistence';
-import { createTestSchema, type TestSchema } from '@ticketflow/testing';
-import { enrichmentMigrations } from './index';
+import { loadConsumerOffsets } from '@ticketflow/persistence';
+import { openTestDatabase } from '@ticketflow/testing';
+import { enrichmentMigrations } from './migrations';
 import { OpenSetPublisher } from './open-set-publisher';
 import { EnrichmentProjector } from './projector';
 import { RequesterResolver } from './requester-resolver';
@@ -70,26 +65,17 @@ function capturingProducer() {
 }
 
 describe('EnrichmentProjector against real Postgres', () => {
-  let schema: TestSchema;
+  let close: () => Promise<void>;
   let db: DataSource;
   let projector: EnrichmentProjector;
   const count = async (table: string) => Number((await db.query(`SELECT count(*) AS n FROM ${table}`))[0].n);
 
   beforeAll(async () => {
-    schema = await createTestSchema('proj');
-    db = await openDatabase({
-      url: schema.url,
-      schema: schema.schema,
-      entities: [ConsumerOffsetEntity],
-      migrations: [...persistenceMigrations, ...enrichmentMigrations],
-    });
+    ({ db, close } = await openTestDatabase('proj', enrichmentMigrations));
     projector = new EnrichmentProjector(db, 'g');
   });
 
-  afterAll(async () => {
-    await db.destroy();
-    await schema.drop();
-  });
+  afterAll(() => close());
 
   it('applies a large batch in one transaction with its offset, and the same batch again changes nothing', async () => {
     // 3,000 tickets: far more ids than one NOTIFY payload (8,000 bytes) can carry.

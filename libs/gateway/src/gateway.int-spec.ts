@@ -22,7 +22,7 @@ import {
 } from '@ticketflow/zendesk-simulator';
 import { createGatewayApp } from './gateway.service';
 import type { GatewayConfig } from './gateway.config';
-import { gatewayConfig, listen } from './testing';
+import { gatewayConfig, gatewayWebhookTargets, listen } from './testing';
 
 // A tracer provider as the OTel SDK would register it, so the test can see spans and propagated context.
 const spans = new InMemorySpanExporter();
@@ -67,20 +67,7 @@ describe('webhook-gateway against the real broker', () => {
       tickets: 30,
       apiFaults: { errorRate: 0 },
       webhooks: {
-        targets: [
-          {
-            id: 'events',
-            endpoint: `${url}/webhooks/zendesk/events`,
-            signingSecret: ZENDESK_TEST_SIGNING_SECRET,
-            mode: 'events',
-          },
-          {
-            id: 'trigger',
-            endpoint: `${url}/webhooks/zendesk/trigger`,
-            signingSecret: ZENDESK_TEST_SIGNING_SECRET,
-            mode: 'trigger',
-          },
-        ],
+        targets: gatewayWebhookTargets(url),
       },
     });
   });

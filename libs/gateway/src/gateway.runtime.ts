@@ -4,7 +4,7 @@ import { Topics } from '@ticketflow/contracts';
 import { EventProducer, createKafka, ensureTopics, withDeadLetter } from '@ticketflow/kafka';
 import type { ServiceRuntime } from '@ticketflow/service';
 import type { GatewayConfig } from './gateway.config';
-import { GatewayMetrics } from './gateway.metrics';
+import { gatewayMetrics, type GatewayMetrics } from './gateway.metrics';
 import { KafkaProbe } from './kafka-probe';
 
 /** The gateway's Kafka side: topics ensured and the producer connected before it listens. */
@@ -18,7 +18,7 @@ export class GatewayRuntime implements ServiceRuntime {
     readonly config: GatewayConfig,
     registry: Registry,
   ) {
-    this.metrics = new GatewayMetrics(registry);
+    this.metrics = gatewayMetrics(registry);
   }
 
   async start(): Promise<void> {

@@ -20,3 +20,16 @@ export async function listen(app: INestApplication): Promise<string> {
   await app.listen(0, '127.0.0.1');
   return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 }
+
+/** The simulator's webhook targets for a gateway at `url`: Zendesk's event-subscribed and trigger webhooks. */
+export function gatewayWebhookTargets(
+  url: string,
+  modes: readonly ('events' | 'trigger')[] = ['events', 'trigger'],
+) {
+  return modes.map((mode) => ({
+    id: mode,
+    endpoint: `${url}/webhooks/zendesk/${mode}`,
+    signingSecret: ZENDESK_TEST_SIGNING_SECRET,
+    mode,
+  }));
+}

@@ -1,10 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import { DeadLetterReason, Headers, Topics, deadLetterTopicOf, type UserEvent } from '@ticketflow/contracts';
+import type { z } from 'zod';
+import {
+  DeadLetterReason,
+  Headers,
+  Topics,
+  deadLetterTopicOf,
+  userUpserted,
+  type UserEvent,
+} from '@ticketflow/contracts';
 import { collectMessages, createTestTopic, eventually, testKafka, uniqueSuffix } from '@ticketflow/testing';
 import { EventProducer } from './producer';
-import { runEventConsumer, type ConsumedEvent } from './consumer';
-import { OffsetGap, runBatchConsumer } from './batch-consumer';
+import { runEventConsumer, type ConsumedEvent, type EventConsumerOptions } from './consumer';
+import { OffsetGap, runBatchConsumer, type BatchConsumerOptions } from './batch-consumer';
 import { recentHeaderValues } from './recent-headers';
 import { redriveDeadLetters } from './redrive';
 import { withDeadline } from './deadline';
@@ -34,14 +41,18 @@ describe('kafka lib against a real broker', () => {
     await admin.disconnect();
   });
 
-  const upserted = (userId: string, email = `${userId}@example.com`): UserEvent => ({
-    schemaVersion: 1,
-    type: 'user.upserted',
-    eventId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    userId,
-    email,
-  });
+  const upserted = (userId: string, email = `${userId}@example.com`): UserEvent =>
+    userUpserted(userId, email);
+
+  /** A batch consumer on the suite's broker, dead-lettering through its producer; stopped after each test. */
+  const consumeBatches = async <S extends z.ZodType>(
+    options: Omit<BatchConsumerOptions<S>, 'kafka' | 'deadLetters'>,
+  ) => void running.push(await runBatchConsumer({ kafka, deadLetters: producer, ...options }));
+
+  /** A consumer on the suite's broker, dead-lettering through its producer; stopped after each test. */
+  const consume = async <S extends z.ZodType>(
+    options: Omit<EventConsumerOptions<S>, 'kafka' | 'deadLetters'>,
+  ) => void running.push(await runEventConsumer({ kafka, deadLetters: producer, ...options }));
 
   it('creates topics with the declared partitions and a compacted cleanup policy', async () => {
     const topic = await createTestTopic(admin, Topics.userEvents);
@@ -73,15 +84,7 @@ describe('kafka lib against a real broker', () => {
     );
 
     const seen: ConsumedEvent<UserEvent>[] = [];
-    running.push(
-      await runEventConsumer({
-        kafka,
-        groupId,
-        topic,
-        deadLetters: producer,
-        handle: async (event) => void seen.push(event),
-      }),
-    );
+    await consume({ groupId, topic, handle: async (event) => void seen.push(event) });
     await eventually(() => (seen.length === events.length ? true : undefined));
 
     for (const userId of ['user-0', 'user-1', 'user-2']) {
@@ -113,22 +116,18 @@ describe('kafka lib against a real broker', () => {
 
     let attempts = 0;
     const handled: string[] = [];
-    running.push(
-      await runEventConsumer({
-        kafka,
-        groupId,
-        topic,
-        deadLetters: producer,
-        retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 20 },
-        handle: async ({ value }) => {
-          if (value.eventId === poison.eventId) {
-            attempts++;
-            throw new Error('database says no');
-          }
-          handled.push(value.eventId);
-        },
-      }),
-    );
+    await consume({
+      groupId,
+      topic,
+      retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 20 },
+      handle: async ({ value }) => {
+        if (value.eventId === poison.eventId) {
+          attempts++;
+          throw new Error('database says no');
+        }
+        handled.push(value.eventId);
+      },
+    });
     await eventually(() => (handled.includes(good.eventId) ? true : undefined));
     expect(attempts).toBe(3);
 
@@ -167,11 +166,9 @@ describe('kafka lib against a real broker', () => {
     const applied: string[] = [];
     const stored = new Map<number, string>();
     let batchFailures = 0;
-    const batchConsumer = await runBatchConsumer({
-      kafka,
+    await consumeBatches({
       groupId: `batch-${uniqueSuffix()}`,
       topic,
-      deadLetters: producer,
       retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
       onBatchFailed: () => void batchFailures++,
       // Stands in for a transaction: all of the batch or nothing, offset included.
@@ -182,7 +179,6 @@ describe('kafka lib against a real broker', () => {
         stored.set(batch.partition, batch.nextOffset);
       },
     });
-    running.push(batchConsumer);
     await eventually(() => (applied.length === events.length - 1 ? true : undefined));
     expect(applied).toEqual(events.filter((e) => e !== poison).map((e) => e.eventId));
     expect(batchFailures).toBeGreaterThan(0);
@@ -206,11 +202,9 @@ describe('kafka lib against a real broker', () => {
     const applied: string[] = [];
     const transient: string[] = [];
     const deadLetters: string[] = [];
-    const batchConsumer = await runBatchConsumer({
-      kafka,
+    await consumeBatches({
       groupId: `outage-${uniqueSuffix()}`,
       topic,
-      deadLetters: producer,
       retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 50 },
       onTransientFailure: (error) => transient.push(error.message),
       onDeadLetter: (reason) => deadLetters.push(reason),
@@ -222,7 +216,6 @@ describe('kafka lib against a real broker', () => {
         applied.push(...batch.messages.map((m) => m.value.eventId));
       },
     });
-    running.push(batchConsumer);
     await eventually(() => (applied.length === events.length ? true : undefined));
     expect(applied).toEqual(events.map((e) => e.eventId));
     expect(transient).toHaveLength(8);
@@ -241,11 +234,9 @@ describe('kafka lib against a real broker', () => {
     await admin.setOffsets({ groupId, topic: topic.name, partitions: [{ partition: 0, offset: '12' }] });
     let stored = 0n;
     const applied: number[] = [];
-    const batchConsumer = await runBatchConsumer({
-      kafka,
+    await consumeBatches({
       groupId,
       topic,
-      deadLetters: producer,
       // The fence of applyFenced, in memory.
       handleBatch: async (batch) => {
         if (BigInt(batch.firstOffset) > stored && batch.resumedFrom !== stored.toString())
@@ -254,7 +245,6 @@ describe('kafka lib against a real broker', () => {
         stored = BigInt(batch.nextOffset);
       },
     });
-    running.push(batchConsumer);
     await eventually(() => (stored === 20n ? true : undefined));
     expect(applied).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });

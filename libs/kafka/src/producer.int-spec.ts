@@ -72,17 +72,22 @@ describe('EventProducer when a produce response arrives after the client gave up
     email: `v${n}@example.com`,
   });
 
-  it('never loses an acknowledged record: the send after a timed-out one is written, not taken for a duplicate', async () => {
-    const topic = await createTestTopic(
-      admin,
-      { ...Topics.userEvents, partitions: 1 },
-      `timeout-${uniqueSuffix()}`,
-    );
-    // One retry: both attempts time out while the proxy holds answers back, so the send fails.
+  const onePartitionTopic = (name: string) =>
+    createTestTopic(admin, { ...Topics.userEvents, partitions: 1 }, `${name}-${uniqueSuffix()}`);
+
+  /** Through the proxy, retrying once: a send fails when both attempts time out. */
+  const oneRetryProducer = async () => {
     const producer = new EventProducer(kafka, {
       retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 100 },
     });
     await producer.connect();
+    return producer;
+  };
+
+  it('never loses an acknowledged record: the send after a timed-out one is written, not taken for a duplicate', async () => {
+    const topic = await onePartitionTopic('timeout');
+    // Its one retry: both attempts time out while the proxy holds answers back, so the send fails.
+    const producer = await oneRetryProducer();
     await producer.publish(topic, [{ key: 'same-key', value: user(1) }]);
 
     proxy.setDelay(2_500);
@@ -106,15 +111,8 @@ describe('EventProducer when a produce response arrives after the client gave up
   });
 
   it('never loses an acknowledged record among concurrent sends while answers come late', async () => {
-    const topic = await createTestTopic(
-      admin,
-      { ...Topics.userEvents, partitions: 1 },
-      `concurrent-${uniqueSuffix()}`,
-    );
-    const producer = new EventProducer(kafka, {
-      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 100 },
-    });
-    await producer.connect();
+    const topic = await onePartitionTopic('concurrent');
+    const producer = await oneRetryProducer();
     const acknowledged: string[] = [];
     const sends: Promise<void>[] = [];
     // 60 publishes 50 ms apart; for the first 1.5 s the broker's answers are held back past the timeouts.

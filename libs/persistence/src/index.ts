@@ -8,3 +8,4 @@ import { Outbox1795630000000 } from './migrations/1795630000000-outbox';
 export const persistenceMigrations = [ConsumerOffsets1795600000000, Outbox1795630000000];
 export * from './fenced-projection';
 export * from './rounds';
+export * from './sql-migration';

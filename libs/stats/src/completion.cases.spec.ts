@@ -53,6 +53,21 @@ const BASELINE: HourlyStatsResult = {
   fastestAgentId: null,
 };
 
+/** Six solves of 110 s on average, three each: the first agent wins both titles on the tie (lower id). */
+const twoAgentsOfThreeSolves = (first: string, second: string) => ({
+  result: {
+    ...BASELINE,
+    solvedCount: 6,
+    resolutionSecondsSum: 660,
+    averageResolutionSeconds: 110,
+    medianResolutionSeconds: 110,
+    unattributedSolves: 0,
+    agents: [first, second].map((agentId) => ({ agentId, solvedCount: 3, resolutionSecondsSum: 330 })),
+    mostEfficientAgentId: first,
+    fastestAgentId: first,
+  },
+});
+
 interface Scenario {
   items?: RawTicketEvent[];
   tickets?: RawTicket[];
@@ -415,22 +430,7 @@ const cases: [string, Scenario, Expected][] = [
       ),
       tickets: [ticket(200, T0 - 100), ticket(201, T0 - 100), ticket(202, T0 - 100)],
     },
-    {
-      result: {
-        ...BASELINE,
-        solvedCount: 6,
-        resolutionSecondsSum: 660,
-        averageResolutionSeconds: 110,
-        medianResolutionSeconds: 110,
-        unattributedSolves: 0,
-        agents: [
-          { agentId: '9', solvedCount: 3, resolutionSecondsSum: 330 },
-          { agentId: '10', solvedCount: 3, resolutionSecondsSum: 330 },
-        ],
-        mostEfficientAgentId: '9',
-        fastestAgentId: '9',
-      },
-    },
+    twoAgentsOfThreeSolves('9', '10'),
   ],
   [
     'ids past 2^53 compare exactly (as doubles both are 12345678901234568)',
@@ -444,22 +444,7 @@ const cases: [string, Scenario, Expected][] = [
       tickets: [ticket(200, T0 - 100), ticket(201, T0 - 100), ticket(202, T0 - 100)],
       roles: { '12345678901234568': 'agent', '12345678901234569': 'agent' },
     },
-    {
-      result: {
-        ...BASELINE,
-        solvedCount: 6,
-        resolutionSecondsSum: 660,
-        averageResolutionSeconds: 110,
-        medianResolutionSeconds: 110,
-        unattributedSolves: 0,
-        agents: [
-          { agentId: '12345678901234568', solvedCount: 3, resolutionSecondsSum: 330 },
-          { agentId: '12345678901234569', solvedCount: 3, resolutionSecondsSum: 330 },
-        ],
-        mostEfficientAgentId: '12345678901234568',
-        fastestAgentId: '12345678901234568',
-      },
-    },
+    twoAgentsOfThreeSolves('12345678901234568', '12345678901234569'),
   ],
   [
     'fastest: at least 3 solves; equal averages go to more solves; the busiest agent is the most efficient',

@@ -20,3 +20,4 @@ export { statsMigrations } from './migrations';
 export * from './stats-collector.config';
 export * from './stats-collector.runtime';
 export * from './stats-collector.service';
+export * from './stats-collector.metrics';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { Topics, type StatsBatchEvent } from '@ticketflow/contracts';
 import { EventProducer, createKafka, ensureTopics, recentHeaderValues } from '@ticketflow/kafka';
@@ -12,6 +12,7 @@ import { pendingWindows } from './completion';
 import { statsMigrations } from './migrations';
 import { StatsRunner } from './runner';
 import type { StatsCollectorConfig } from './stats-collector.config';
+import { statsCollectorMetrics } from './stats-collector.metrics';
 import { StatsStore } from './store';
 import { isoOf } from './time';
 
@@ -56,100 +57,20 @@ export class StatsCollectorRuntime implements ServiceRuntime {
 
   async start(): Promise<void> {
     const c = this.config;
-    const registers = [this.registry];
-    const completed = new Counter({
-      name: 'stats_hours_completed_total',
-      help: 'Windows stored (complete)',
-      registers,
-    });
-    const revised = new Counter({
-      name: 'stats_hours_revised_total',
-      help: 'Stored windows revised because their verification re-read found other facts (alerts)',
-      registers,
-    });
-    const verificationFailures = new Counter({
-      name: 'stats_verification_failures_total',
-      help: 'Verification re-reads or revisions that failed (their windows are tried again an hour later)',
-      registers,
-    });
-    const runtime = () => this;
-    new Gauge({
-      name: 'stats_last_revision_timestamp_seconds',
-      help: 'When a stored window was last revised (from stats_hourly_revision; 0: never), for alerts that survive restarts',
-      registers,
-      async collect(this: Gauge) {
-        const at = await runtime()
-          .store?.lastRevisedAt()
-          .catch(() => null);
-        if (at !== null && at !== undefined) this.set(at);
+    const metrics = statsCollectorMetrics(this.registry, this.logger, {
+      lastRevisedAt: async () => this.store?.lastRevisedAt(),
+      pendingWindows: () => this.pendingWindows(),
+      pendingWindowAge: () => {
+        const [oldest] = this.pendingWindows();
+        return oldest === undefined ? 0 : this.clock() / 1000 - (oldest + this.stats.windowSeconds);
       },
-    });
-    const finalizeDelay = new Gauge({
-      name: 'stats_finalize_delay_seconds',
-      help: 'Seconds from the end of the last stored window to its storing',
-      registers,
-    });
-    const pages = new Counter({
-      name: 'stats_pages_fetched_total',
-      help: 'Export pages fetched',
-      labelNames: ['stream'],
-      registers,
-    });
-    const requests = new Counter({
-      name: 'zendesk_requests_total',
-      help: 'Zendesk API answers by endpoint and status (or timeout / network)',
-      labelNames: ['endpoint', 'status'],
-      registers,
-    });
-    const retries = new Counter({
-      name: 'zendesk_retries_total',
-      help: 'Zendesk requests retried, by reason',
-      labelNames: ['reason'],
-      registers,
-    });
-    const halted = new Gauge({
-      name: 'stats_stream_broken',
-      help: '1 while a broken export stream halts the batches',
-      registers,
-    });
-    const failures = new Counter({
-      name: 'stats_run_failures_total',
-      help: 'Runs that failed and were retried',
-      registers,
-    });
-    const writer = new Gauge({
-      name: 'stats_writer',
-      help: '1 while this instance holds the collector lock',
-      registers,
-    });
-    new Gauge({
-      name: 'stats_hours_open',
-      help: 'Closed windows not stored yet',
-      registers,
-      collect(this: Gauge) {
-        this.set(runtime().pendingWindows().length);
-      },
-    });
-    new Gauge({
-      name: 'stats_pending_window_age_seconds',
-      help: 'Seconds since the oldest window not stored yet ended (0: none pending)',
-      registers,
-      collect(this: Gauge) {
-        const [oldest] = runtime().pendingWindows();
-        this.set(
-          oldest === undefined ? 0 : runtime().clock() / 1000 - (oldest + runtime().stats.windowSeconds),
-        );
-      },
-    });
-    new Gauge({
-      name: 'stats_stream_coverage_seconds',
-      help: 'Unix second up to which each export stream is proven',
-      labelNames: ['stream'],
-      registers,
-      collect(this: Gauge) {
-        const state = runtime().collector?.current;
-        if (state?.audits.coverageUntil) this.set({ stream: 'audits' }, state.audits.coverageUntil);
-        if (state?.tickets.horizon) this.set({ stream: 'tickets' }, state.tickets.horizon);
+      coverage: () => {
+        const state = this.collector?.current;
+        // Zero means not proven yet: such a stream is not reported.
+        return {
+          audits: state?.audits.coverageUntil || undefined,
+          tickets: state?.tickets.horizon || undefined,
+        };
       },
     });
 
@@ -172,9 +93,9 @@ export class StatsCollectorRuntime implements ServiceRuntime {
 
     const { client: zendesk, close } = openZendeskClient(c, {
       timeoutMs: c.ZENDESK_TIMEOUT_MS,
-      onResponse: (endpoint, status) => requests.inc({ endpoint: endpointOf(endpoint), status }),
+      onResponse: (endpoint, status) => metrics.requests.inc({ endpoint: endpointOf(endpoint), status }),
       onRetry: (reason) => {
-        retries.inc({ reason });
+        metrics.retries.inc({ reason });
         this.collector.noteRetry();
       },
     });
@@ -191,24 +112,24 @@ export class StatsCollectorRuntime implements ServiceRuntime {
       perPage: c.STATS_PAGE_SIZE,
       hooks: {
         onEvent: (event) => {
-          if (event.type === 'stats.audits.page-fetched') pages.inc({ stream: 'audits' });
-          if (event.type === 'stats.tickets.page-fetched') pages.inc({ stream: 'tickets' });
+          if (event.type === 'stats.audits.page-fetched') metrics.pages.inc({ stream: 'audits' });
+          if (event.type === 'stats.tickets.page-fetched') metrics.pages.inc({ stream: 'tickets' });
           this.onEvent?.(event);
         },
         onStored: (windowStart) => {
-          completed.inc();
-          finalizeDelay.set(this.clock() / 1000 - (windowStart + this.stats.windowSeconds));
+          metrics.completed.inc();
+          metrics.finalizeDelay.set(this.clock() / 1000 - (windowStart + this.stats.windowSeconds));
           this.logger.log({ msg: 'window stored', windowStart: isoOf(windowStart) });
         },
         onRevised: (windowStart) => {
-          revised.inc();
+          metrics.revised.inc();
           this.logger.warn({
             msg: 'stored window revised: its verification re-read found other facts',
             windowStart: isoOf(windowStart),
           });
         },
         onVerificationFailed: (windowStarts, error) => {
-          verificationFailures.inc();
+          metrics.verificationFailures.inc();
           this.logger.warn({
             msg: 'verification re-read or revision failed; those windows are tried again in an hour',
             windows: windowStarts.length,
@@ -220,10 +141,7 @@ export class StatsCollectorRuntime implements ServiceRuntime {
     });
     const relay = new OutboxRelay(this.db, producer, [hourlyTopic], {
       published: (topic, perPartition) => recentHeaderValues(kafka, topic, OUTBOX_ID_HEADER, perPartition),
-      onError: (error) =>
-        this.logger.warn({ msg: 'outbox relay round failed; retrying', error: error.message }),
-      onQuarantine: (row, reason) =>
-        this.logger.error({ msg: 'outbox row quarantined', outboxId: row.id, topic: row.topic, reason }),
+      ...metrics.relayHooks,
     });
     relay.start();
     this.stops.unshift(() => relay.stop());
@@ -232,17 +150,17 @@ export class StatsCollectorRuntime implements ServiceRuntime {
       clock: this.clock,
       maxSleepMs: this.options.maxSleepMs,
       onError: (error) => {
-        failures.inc();
+        metrics.failures.inc();
         this.logger.warn({ msg: 'stats run failed; replaying the log and retrying', error: error.message });
       },
       onHalt: (reasons) => {
-        halted.set(1);
+        metrics.halted.set(1);
         this.logger.error({
           msg: 'an export stream is broken: no window is stored until it is repaired',
           reasons,
         });
       },
-      onWriter: (holds) => writer.set(holds ? 1 : 0),
+      onWriter: (holds) => metrics.writer.set(holds ? 1 : 0),
     });
     this.finished = this.runner.start().then(async () => {
       if (c.STATS_MODE !== 'once' || this.stopping) return;

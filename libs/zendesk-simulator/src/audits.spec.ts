@@ -1,4 +1,4 @@
-import { AuditLog, type ChildEvent, type TicketEventExportItem } from './audits';
+import { AuditLog, type AuditExportForm, type ChildEvent, type TicketEventExportItem } from './audits';
 import { World } from './world';
 
 const valueOf = (child: ChildEvent) => ('value' in child ? child.value : null);
@@ -81,14 +81,14 @@ describe('audit log (incremental ticket events export)', () => {
     expect(walk(log, NOW + 10_000, 1000).seen.size).toBe(before + 2);
   });
 
+  /** The export's last minute of a world's audits, in the given form. */
+  const lastMinute = (world: World, form?: AuditExportForm) =>
+    walk(new AuditLog(world, form), NOW - 61_000, 1000).items;
+
   it('writes child events keyed by the field when asked, with the same facts (S3)', () => {
     const world = new World({ tickets: 200, seed: 8, clock: () => NOW });
-    const named = walk(new AuditLog(world), NOW - 61_000, 1000).items;
-    const keyed = walk(
-      new AuditLog(world, { childEvents: 'field-keyed', assigneeEvents: false }),
-      NOW - 61_000,
-      1000,
-    ).items;
+    const named = lastMinute(world);
+    const keyed = lastMinute(world, { childEvents: 'field-keyed', assigneeEvents: false });
     expect(keyed.map((i) => i.id)).toEqual(named.map((i) => i.id));
     for (const [n, item] of keyed.entries()) {
       const child = item.child_events[0]!;
@@ -102,12 +102,8 @@ describe('audit log (incremental ticket events export)', () => {
 
   it('exports assignee changes when asked: on the audit that made them, or an audit of their own (S3)', () => {
     const world = new World({ tickets: 200, seed: 8, clock: () => NOW });
-    const plain = walk(new AuditLog(world), NOW - 61_000, 1000).items;
-    const items = walk(
-      new AuditLog(world, { childEvents: 'field-name', assigneeEvents: true }),
-      NOW - 61_000,
-      1000,
-    ).items;
+    const plain = lastMinute(world);
+    const items = lastMinute(world, { childEvents: 'field-name', assigneeEvents: true });
     const assignments = items.flatMap((item) =>
       item.child_events
         .filter((c) => 'field_name' in c && c.field_name === 'assignee_id')

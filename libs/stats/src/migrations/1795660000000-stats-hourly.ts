@@ -1,12 +1,9 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@ticketflow/persistence';
 
 /** Completed windows and their agents' figures: written once per window, only when its batch is complete. */
-export class StatsHourly1795660000000 implements MigrationInterface {
-  name = 'StatsHourly1795660000000';
-
-  async up(runner: QueryRunner): Promise<void> {
-    await runner.query(`
-      CREATE TABLE stats_hourly (
+export const StatsHourly1795660000000 = sqlMigration('StatsHourly1795660000000', {
+  up: [
+    `CREATE TABLE stats_hourly (
         window_start timestamptz PRIMARY KEY,
         window_end timestamptz NOT NULL,
         window_seconds integer NOT NULL,
@@ -23,19 +20,14 @@ export class StatsHourly1795660000000 implements MigrationInterface {
         result_sha256 text NOT NULL,
         sources jsonb NOT NULL,
         completed_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await runner.query(`
-      CREATE TABLE stats_hourly_agent (
+      )`,
+    `CREATE TABLE stats_hourly_agent (
         window_start timestamptz NOT NULL REFERENCES stats_hourly (window_start) ON DELETE CASCADE,
         agent_id text NOT NULL,
         solved_count integer NOT NULL,
         resolution_seconds_sum bigint NOT NULL,
         PRIMARY KEY (window_start, agent_id)
-      )`);
-  }
-
-  async down(runner: QueryRunner): Promise<void> {
-    await runner.query(`DROP TABLE stats_hourly_agent`);
-    await runner.query(`DROP TABLE stats_hourly`);
-  }
-}
+      )`,
+  ],
+  down: [`DROP TABLE stats_hourly_agent`, `DROP TABLE stats_hourly`],
+});

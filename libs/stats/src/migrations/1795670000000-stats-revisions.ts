@@ -1,13 +1,10 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@ticketflow/persistence';
 
 /** Every revision of a stored window, logged: a stored row changes only through one of these. */
-export class StatsRevisions1795670000000 implements MigrationInterface {
-  name = 'StatsRevisions1795670000000';
-
-  async up(runner: QueryRunner): Promise<void> {
-    await runner.query(`ALTER TABLE stats_hourly ADD COLUMN revised_at timestamptz`);
-    await runner.query(`
-      CREATE TABLE stats_hourly_revision (
+export const StatsRevisions1795670000000 = sqlMigration('StatsRevisions1795670000000', {
+  up: [
+    `ALTER TABLE stats_hourly ADD COLUMN revised_at timestamptz`,
+    `CREATE TABLE stats_hourly_revision (
         window_start timestamptz NOT NULL REFERENCES stats_hourly (window_start),
         revision integer NOT NULL,
         previous_revision integer NOT NULL,
@@ -17,11 +14,7 @@ export class StatsRevisions1795670000000 implements MigrationInterface {
         diff jsonb NOT NULL,
         revised_at timestamptz NOT NULL,
         PRIMARY KEY (window_start, revision)
-      )`);
-  }
-
-  async down(runner: QueryRunner): Promise<void> {
-    await runner.query(`DROP TABLE stats_hourly_revision`);
-    await runner.query(`ALTER TABLE stats_hourly DROP COLUMN revised_at`);
-  }
-}
+      )`,
+  ],
+  down: [`DROP TABLE stats_hourly_revision`, `ALTER TABLE stats_hourly DROP COLUMN revised_at`],
+});
