@@ -24,3 +24,35 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
   value: "true"
 {{- end }}
 {{- end -}}
+
+{{/* Pod settings every service shares: non-root, a writable /tmp under a read-only root, time to drain on SIGTERM. */}}
+{{- define "ticketflow.podSpec" -}}
+# Leaving consumer groups, finishing requests and draining outbox relays happen after SIGTERM, within this time.
+terminationGracePeriodSeconds: {{ .Values.pod.terminationGracePeriodSeconds }}
+securityContext:
+  runAsNonRoot: true
+  runAsUser: {{ .Values.pod.runAsUser }}
+  runAsGroup: {{ .Values.pod.runAsUser }}
+  seccompProfile: { type: RuntimeDefault }
+volumes:
+  - { name: tmp, emptyDir: { sizeLimit: 64Mi } }
+{{- end -}}
+
+{{/* Container settings every service shares. */}}
+{{- define "ticketflow.containerSpec" -}}
+securityContext:
+  allowPrivilegeEscalation: false
+  readOnlyRootFilesystem: true
+  capabilities: { drop: [ALL] }
+volumeMounts:
+  - { name: tmp, mountPath: /tmp }
+lifecycle:
+  # Endpoints stop routing to a terminating pod asynchronously: keep serving a moment before SIGTERM arrives.
+  preStop: { exec: { command: [sleep, {{ .Values.pod.preStopSleepSeconds | quote }}] } }
+{{- end -}}
+
+{{/* Liveness: the process answers. Readiness: it can serve (the gateway stays ready while Kafka is down: it answers 503 + Retry-After itself). */}}
+{{- define "ticketflow.probes" -}}
+readinessProbe: { httpGet: { path: /health/ready, port: http }, periodSeconds: 5, failureThreshold: 3 }
+livenessProbe: { httpGet: { path: /health/live, port: http }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5 }
+{{- end -}}

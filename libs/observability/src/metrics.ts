@@ -24,6 +24,9 @@ export function metricsController(registry: Registry) {
 
 type Sample = number | null | undefined;
 
+/** How long a sampled gauge waits for its source at scrape time before keeping its last value. */
+export const SAMPLE_TIMEOUT_MS = 2_000;
+
 /** A service's metrics declared one line each on its registry (`*.metrics.ts`). */
 export class MetricsBuilder {
   constructor(private readonly registry: Registry) {}
@@ -46,8 +49,8 @@ export class MetricsBuilder {
   }
 
   /**
-   * A gauge read at scrape time, per label value when `label` is given. A source that fails or has no value keeps
-   * the last one: one failing query must not fail the whole /metrics answer.
+   * A gauge read at scrape time, per label value when `label` is given. A source that fails, hangs past
+   * SAMPLE_TIMEOUT_MS or has no value keeps the last one: one failing query must not fail the whole /metrics answer.
    */
   sampled(name: string, help: string, read: () => Sample | Promise<Sample>): Gauge;
   sampled(
@@ -68,9 +71,17 @@ export class MetricsBuilder {
       labelNames: label ? [label] : [],
       registers: [this.registry],
       async collect() {
-        const value = await Promise.resolve()
-          .then(read)
-          .catch(() => null);
+        let timer: NodeJS.Timeout | undefined;
+        // A source that hangs (a broker or database down) must not hold the scrape past Prometheus' timeout.
+        const late = new Promise<null>(
+          (resolve) => (timer = setTimeout(() => resolve(null), SAMPLE_TIMEOUT_MS)),
+        );
+        const value = await Promise.race([
+          Promise.resolve()
+            .then(read)
+            .catch(() => null),
+          late,
+        ]).finally(() => clearTimeout(timer));
         if (label && value !== null && typeof value === 'object') {
           for (const [key, sample] of Object.entries(value))
             if (sample !== null && sample !== undefined) this.set({ [label]: key }, sample);
