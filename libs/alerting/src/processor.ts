@@ -1,8 +1,11 @@
+import { trace } from '@opentelemetry/api';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { UserAlertEvent, UserOpenTicketCount, UserOpenTicketsChanged } from '@ticketflow/contracts';
 import type { DecodedMessage, PartitionBatch } from '@ticketflow/kafka';
 import { applyFenced, enqueueOutbox } from '@ticketflow/persistence';
 import { decide, type UserAlertState } from './threshold';
+
+const tracer = trace.getTracer('@ticketflow/alerting');
 
 export interface AlertingTopics {
   counts: string;
@@ -27,7 +30,16 @@ export class AlertingProcessor {
 
   async applyBatch(batch: PartitionBatch<UserOpenTicketsChanged>): Promise<UserAlertEvent[]> {
     const alerts = await applyFenced(this.db, this.groupId, batch, (manager, messages) =>
-      this.decideAll(manager, messages),
+      // The decision as a span: the alert events it enqueues continue its trace through the outbox.
+      tracer.startActiveSpan('alerting decide', async (span) => {
+        try {
+          const decided = await this.decideAll(manager, messages);
+          span.setAttributes({ 'ticketflow.alerts': decided.length, 'ticketflow.threshold': this.threshold });
+          return decided;
+        } finally {
+          span.end();
+        }
+      }),
     );
     return alerts ?? [];
   }

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { TopicDefinition, UserOpenTicketsChanged } from '@ticketflow/contracts';
-import type { EventProducer } from '@ticketflow/kafka';
+import { Headers, type TopicDefinition, type UserOpenTicketsChanged } from '@ticketflow/contracts';
+import { traceContextOf, traceHeaders, type EventProducer } from '@ticketflow/kafka';
 import { Rounds } from '@ticketflow/persistence';
 import { openTicketsOfUsers } from './store';
 
@@ -24,11 +24,12 @@ export async function markOpenSetChanges(manager: EntityManager, changes: OpenSe
     ...(changes.userIds ?? []).map((userId) => ({ userId })),
   ];
   if (rows.length === 0) return;
+  // The trace of the change (the projection's span) continues in the open set it causes.
   await manager.query(
-    `INSERT INTO open_set_changes (ticket_id, requester_id, user_id, cause_event_id)
-     SELECT "ticketId", "requesterId", "userId", $2 FROM jsonb_to_recordset($1::jsonb)
+    `INSERT INTO open_set_changes (ticket_id, requester_id, user_id, cause_event_id, cause_traceparent)
+     SELECT "ticketId", "requesterId", "userId", $2, $3 FROM jsonb_to_recordset($1::jsonb)
          AS r("ticketId" text, "requesterId" text, "userId" text)`,
-    [JSON.stringify(rows), changes.causeEventId],
+    [JSON.stringify(rows), changes.causeEventId, traceHeaders()[Headers.traceparent] ?? null],
   );
 }
 
@@ -99,11 +100,15 @@ export class OpenSetPublisher {
           openTicketIds: c.openTicketIds,
           openCount: c.openTicketIds.length,
           version: Number(versions[i]!.v),
-          causeEventId: reached.get(c.userId) ?? null,
+          causeEventId: reached.get(c.userId)?.eventId ?? null,
         }));
         await this.producer.publish(
           this.topic,
-          events.map((value) => ({ key: value.userId, value })),
+          events.map((value) => ({
+            key: value.userId,
+            value,
+            parent: traceContextOf(reached.get(value.userId)?.traceparent ?? null),
+          })),
         );
         await manager.query(
           `INSERT INTO published_open_sets (user_id, open_ticket_ids, version)
@@ -145,9 +150,10 @@ export class OpenSetPublisher {
 async function usersReachedBy(
   manager: EntityManager,
   markIds: string[],
-): Promise<Map<string, string | null>> {
-  const rows: { user_id: string; cause_event_id: string | null }[] = await manager.query(
-    `WITH m AS (SELECT * FROM open_set_changes WHERE id = ANY($1)),
+): Promise<Map<string, { eventId: string | null; traceparent: string | null }>> {
+  const rows: { user_id: string; cause_event_id: string | null; cause_traceparent: string | null }[] =
+    await manager.query(
+      `WITH m AS (SELECT * FROM open_set_changes WHERE id = ANY($1)),
           reached AS (
             SELECT m.id, m.user_id FROM m WHERE m.user_id IS NOT NULL
             UNION ALL
@@ -165,12 +171,14 @@ async function usersReachedBy(
             SELECT m.id, p.user_id FROM m JOIN published_open_sets p
               ON p.open_ticket_ids && ARRAY(SELECT ticket_id FROM tickets WHERE requester_id = m.requester_id)
              WHERE m.requester_id IS NOT NULL)
-     SELECT DISTINCT ON (reached.user_id) reached.user_id, m.cause_event_id
+     SELECT DISTINCT ON (reached.user_id) reached.user_id, m.cause_event_id, m.cause_traceparent
        FROM reached JOIN m ON m.id = reached.id
       ORDER BY reached.user_id, reached.id DESC`,
-    [markIds],
+      [markIds],
+    );
+  return new Map(
+    rows.map((r) => [r.user_id, { eventId: r.cause_event_id, traceparent: r.cause_traceparent }]),
   );
-  return new Map(rows.map((r) => [r.user_id, r.cause_event_id]));
 }
 
 function sameSet(a: string[], b: string[] | undefined): boolean {

@@ -206,22 +206,32 @@ export async function runBatchConsumer<S extends z.ZodType>(
       nextOffset,
       resumedFrom: positioned.get(batch.partition) ?? null,
     };
-    // One span per batch, linked to each message's producer span, so a webhook's trace leads to its projection.
-    const links: Link[] = decoded.flatMap((m) => {
-      const spanContext = trace.getSpanContext(contextFromHeaders(m.headers));
+    // One span per batch: a child of its first message's producer span (a single change is one trace from webhook
+    // to alert), linked to every message's, so each webhook's trace leads to the batch that applied it.
+    const parents = decoded.map((m) => contextFromHeaders(m.headers));
+    const links: Link[] = parents.flatMap((parent) => {
+      const spanContext = trace.getSpanContext(parent);
       return spanContext ? [{ context: spanContext }] : [];
     });
-    const span = tracer.startSpan(`${batch.topic} process`, {
-      kind: SpanKind.CONSUMER,
-      links,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.destination.name': batch.topic,
-        'messaging.batch.message_count': decoded.length,
+    const parent = parents.find((p) => trace.getSpanContext(p)) ?? context.active();
+    const span = tracer.startSpan(
+      `${batch.topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': batch.topic,
+          'messaging.destination.partition.id': String(batch.partition),
+          'messaging.consumer.group.name': options.groupId,
+          'messaging.batch.message_count': decoded.length,
+        },
       },
-    });
+      parent,
+    );
     try {
-      await context.with(trace.setSpan(context.active(), span), () =>
+      await context.with(trace.setSpan(parent, span), () =>
         untilApplied(() => options.handleBatch(whole), payload),
       );
     } catch (error) {

@@ -7,15 +7,18 @@ import {
   type Producer,
   type RetryOptions,
 } from 'kafkajs';
+import type { Context } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
 import { withDeadline } from './deadline';
-import { traceHeaders } from './trace-context';
+import { publishSpan } from './trace-context';
 
 export interface OutgoingEvent<S extends z.ZodType> {
   key: string;
   value: z.infer<S>;
   headers?: Record<string, string>;
+  /** The trace this message continues (default: the active one), e.g. the change that caused it. */
+  parent?: Context;
 }
 
 /**
@@ -199,22 +202,29 @@ export class EventProducer {
 
   async publish<S extends z.ZodType>(topic: TopicDefinition<S>, events: OutgoingEvent<S>[]): Promise<void> {
     if (events.length === 0) return;
-    const trace = traceHeaders();
-    return this.send(
+    const spans = events.map((event) => publishSpan(topic.name, event.parent));
+    const sent = this.send(
       topic.name,
-      events.map((event) => {
+      events.map((event, i) => {
         const type = (event.value as { type?: unknown }).type;
         return {
           key: event.key,
           value: encode(topic, event.value),
           headers: {
-            ...trace,
+            ...spans[i]!.headers,
             ...(typeof type === 'string' ? { [Headers.eventType]: type } : {}),
             [Headers.schemaVersion]: String((event.value as { schemaVersion?: unknown }).schemaVersion ?? 1),
             ...event.headers,
           },
         };
       }),
+    );
+    await sent.then(
+      () => spans.forEach((span) => span.settled()),
+      (error: Error) => {
+        spans.forEach((span) => span.settled(error));
+        throw error;
+      },
     );
   }
 

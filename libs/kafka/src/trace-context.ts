@@ -1,4 +1,12 @@
-import { ROOT_CONTEXT, context, propagation, type Context } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+  type Context,
+} from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
 
 /** W3C trace context of the active span, as Kafka headers (empty when tracing is off). */
@@ -16,4 +24,37 @@ export function contextFromHeaders(headers: IHeaders | undefined): Context {
     if (first !== undefined) carrier[key] = first.toString();
   }
   return propagation.extract(ROOT_CONTEXT, carrier);
+}
+
+/** A stored `traceparent` as a context to continue (the active one when none was stored). */
+export function traceContextOf(traceparent: string | null): Context {
+  return traceparent ? propagation.extract(context.active(), { traceparent }) : context.active();
+}
+
+const tracer = trace.getTracer('@ticketflow/kafka');
+
+/**
+ * One PRODUCER span per outgoing message (OTel messaging conventions), child of `parent`, whose context the
+ * message carries in its headers. End it with `settled` once Kafka acknowledged the send or refused it.
+ */
+export function publishSpan(topic: string, parent: Context = context.active()) {
+  const span = tracer.startSpan(
+    `${topic} publish`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': topic,
+      },
+    },
+    parent,
+  );
+  return {
+    headers: traceHeaders(trace.setSpan(parent, span)),
+    settled: (error?: Error) => {
+      if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      span.end();
+    },
+  };
 }

@@ -1,6 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
-import { withDeadline, type EventProducer } from '@ticketflow/kafka';
+import {
+  publishSpan,
+  traceContextOf,
+  traceHeaders,
+  withDeadline,
+  type EventProducer,
+} from '@ticketflow/kafka';
 import { Rounds } from './rounds';
 
 export interface OutboxRelayHooks {
@@ -24,6 +30,8 @@ interface OutboxRow {
   topic: string;
   key: string;
   value: { type?: string };
+  /** W3C trace context of the transaction that enqueued the row (null on rows of earlier releases). */
+  headers: { traceparent?: string } | null;
   attempted: boolean;
 }
 
@@ -79,7 +87,7 @@ export class OutboxRelay {
       );
       if (!locked) return 0;
       let rows: OutboxRow[] = await manager.query(
-        `SELECT id, topic, key, value, attempted_at IS NOT NULL AS attempted FROM outbox
+        `SELECT id, topic, key, value, headers, attempted_at IS NOT NULL AS attempted FROM outbox
           WHERE quarantined_at IS NULL ORDER BY id LIMIT $1`,
         [limit],
       );
@@ -112,18 +120,31 @@ export class OutboxRelay {
         byTopic.set(item.row.topic, [...(byTopic.get(item.row.topic) ?? []), item]);
       this.step = 'sending';
       for (const [name, group] of byTopic) {
-        await this.producer.sendRaw(
-          name,
-          group.map(({ row, value }) => ({
-            key: row.key,
-            value,
-            headers: {
-              [Headers.eventType]: row.value.type ?? '',
-              [Headers.schemaVersion]: '1',
-              [OUTBOX_ID_HEADER]: row.id,
-            },
-          })),
+        // Each message continues the trace of the transaction that enqueued it.
+        const spans = group.map(({ row }) =>
+          publishSpan(name, traceContextOf(row.headers?.traceparent ?? null)),
         );
+        await this.producer
+          .sendRaw(
+            name,
+            group.map(({ row, value }, i) => ({
+              key: row.key,
+              value,
+              headers: {
+                ...spans[i]!.headers,
+                [Headers.eventType]: row.value.type ?? '',
+                [Headers.schemaVersion]: '1',
+                [OUTBOX_ID_HEADER]: row.id,
+              },
+            })),
+          )
+          .then(
+            () => spans.forEach((span) => span.settled()),
+            (error: Error) => {
+              spans.forEach((span) => span.settled(error));
+              throw error;
+            },
+          );
       }
       this.step = 'deleting sent rows';
       await manager.query(`DELETE FROM outbox WHERE id = ANY($1)`, [sendable.map((s) => s.row.id)]);
@@ -178,8 +199,10 @@ export async function enqueueOutbox(
   messages: { topic: string; key: string; value: unknown }[],
 ): Promise<void> {
   if (messages.length === 0) return;
+  // The enqueuing transaction's trace (e.g. alerting's decision) continues in the relayed message.
   await manager.query(
-    `INSERT INTO outbox (topic, key, value) SELECT topic, key, value FROM jsonb_to_recordset($1::jsonb) AS r(topic text, key text, value jsonb)`,
-    [JSON.stringify(messages)],
+    `INSERT INTO outbox (topic, key, value, headers)
+     SELECT topic, key, value, $2::jsonb FROM jsonb_to_recordset($1::jsonb) AS r(topic text, key text, value jsonb)`,
+    [JSON.stringify(messages), JSON.stringify(traceHeaders())],
   );
 }

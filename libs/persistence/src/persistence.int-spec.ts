@@ -64,6 +64,7 @@ describe('persistence against real Postgres', () => {
     expect(applied.map((row: { name: string }) => row.name)).toEqual([
       'ConsumerOffsets1795600000000',
       'Outbox1795630000000',
+      'OutboxHeaders1795680000000',
     ]);
     expect(await db.showMigrations()).toBe(false); // nothing pending
   });

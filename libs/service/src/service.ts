@@ -125,20 +125,15 @@ export async function createService<R extends ServiceRuntime>(
     await app.close();
     throw error;
   }
-  SwaggerModule.setup(
-    'docs',
-    app,
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle(`Ticketflow ${definition.name}`)
-        .setDescription(definition.description)
-        .setVersion('1')
-        .addApiKey({ type: 'apiKey', name: 'x-api-key', in: 'header' })
-        .build(),
-    ),
-    { jsonDocumentUrl: 'openapi.json' },
-  );
+  const document = new DocumentBuilder()
+    .setTitle(`Ticketflow ${definition.name}`)
+    .setDescription(definition.description)
+    .setVersion('1');
+  // Only services with guarded routes advertise the key.
+  if (definition.apiKeys) document.addApiKey({ type: 'apiKey', name: 'x-api-key', in: 'header' });
+  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, document.build()), {
+    jsonDocumentUrl: 'openapi.json',
+  });
   app.enableShutdownHooks();
   return { app, runtime };
 }
