@@ -251,6 +251,14 @@ describe('tracing: one trace from a Zendesk webhook to the alert it causes, acro
         .map(([k, v]) => `${s.service} ${s.name} ${k}=${String(v)}`),
     );
     expect(leaks).toEqual([]);
+
+    // Each service's resident memory after the run, for the chart's requests and limits.
+    const rss: Record<string, number> = {};
+    for (const [service, port] of Object.entries(PORTS)) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      rss[service] = Math.round(Number(/^process_resident_memory_bytes\S* (\d+)/m.exec(text)![1]) / 1e6);
+    }
+    console.log(`resident memory (MB): ${JSON.stringify(rss)}`);
     expect(
       spans.some((s) =>
         String(s.attributes['url.query'] ?? s.attributes['http.target'] ?? '').includes('email'),
