@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +9,7 @@ import { EventProducer } from '@ticketflow/kafka';
 import {
   REPO_ROOT,
   collectMessages,
+  startServiceProcess,
   createTestSchema,
   eventually,
   testKafka,
@@ -39,23 +40,7 @@ describe('end to end: alerting through simulator, gateway and enrichment', () =>
   const alertingPort = 3_903;
 
   const startAlerting = async () => {
-    alerting = spawn(
-      process.execPath,
-      ['-r', './tools/register-paths.js', 'dist/apps/alerting/src/main.js'],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...alertingEnv },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-    await eventually(
-      () =>
-        fetch(`http://127.0.0.1:${alertingPort}/health/ready`).then(
-          (r) => (r.ok ? true : undefined),
-          () => undefined,
-        ),
-      60_000,
-    );
+    alerting = await startServiceProcess('alerting', alertingPort, alertingEnv);
   };
   const alertHistory = async (userId: string) =>
     (

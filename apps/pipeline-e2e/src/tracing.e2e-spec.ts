@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import {
   createTestSchema,
   eventually,
   serviceTestEnv,
+  startServiceProcess,
   testKafka,
   uniqueSuffix,
   type TestSchema,
@@ -95,33 +96,18 @@ describe('tracing: one trace from a Zendesk webhook to the alert it causes, acro
     alerts: `user.alerts.v1.test-${suffix}`,
   };
 
-  const start = async (app: string, port: number, env: Record<string, string>) => {
+  const start = async (app: string, port: number, env: Record<string, string>) =>
     processes.push(
-      spawn(process.execPath, ['-r', './tools/register-paths.js', `dist/apps/${app}/src/main.js`], {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          ...env,
-          PORT: String(port),
-          KAFKA_BROKERS: process.env['KAFKA_BROKERS']!,
-          LOG_LEVEL: 'warn',
-          OTEL_SDK_DISABLED: 'false',
-          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
-          // Export ended spans within a fifth of a second (the default batches for 5 s).
-          OTEL_BSP_SCHEDULE_DELAY: '200',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
+      await startServiceProcess(app, port, {
+        ...env,
+        KAFKA_BROKERS: process.env['KAFKA_BROKERS']!,
+        LOG_LEVEL: 'warn',
+        OTEL_SDK_DISABLED: 'false',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+        // Export ended spans within a fifth of a second (the default batches for 5 s).
+        OTEL_BSP_SCHEDULE_DELAY: '200',
       }),
     );
-    await eventually(
-      () =>
-        fetch(`http://127.0.0.1:${port}/health/ready`).then(
-          (r) => (r.ok ? true : undefined),
-          () => undefined,
-        ),
-      60_000,
-    );
-  };
 
   beforeAll(async () => {
     execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', join(REPO_ROOT, 'tsconfig.build.json')]);

@@ -3,3 +3,4 @@ export * from './kafka';
 export * from './postgres';
 export * from './service-env';
 export * from './database';
+export * from './processes';
