@@ -6,6 +6,7 @@ import { enrichmentMetrics } from '@ticketflow/enrichment';
 import { gatewayMetrics } from '@ticketflow/gateway';
 import { createMetricsRegistry } from '@ticketflow/observability';
 import { statsCollectorMetrics } from '@ticketflow/stats';
+import { parse as parseYaml } from 'yaml';
 
 const DASHBOARD = join(__dirname, '../../k8s/ticketflow/files/grafana/ticketflow.json');
 const RULES = join(__dirname, '../../k8s/ticketflow/files/prometheus');
@@ -94,4 +95,27 @@ describe('the Grafana dashboard and the alert rules read only metrics the servic
     ]);
     expect(names.has('webhooks_recieved_total')).toBe(false);
   });
+});
+
+describe('alert rules are unit-tested both ways', () => {
+  it.each(['ticketflow', 'stats-collector'])(
+    '%s.rules.yml: each alert has a firing and a silent promtool case',
+    (name) => {
+      const rules = parseYaml(readFileSync(join(RULES, `${name}.rules.yml`), 'utf8')) as {
+        groups: { rules: { alert: string }[] }[];
+      };
+      const tests = parseYaml(readFileSync(join(RULES, `${name}.rules.test.yml`), 'utf8')) as {
+        tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
+      };
+      const cases = tests.tests.flatMap((t) => t.alert_rule_test);
+      for (const { alert } of rules.groups.flatMap((g) => g.rules)) {
+        const mine = cases.filter((c) => c.alertname === alert);
+        expect([
+          alert,
+          mine.some((c) => c.exp_alerts.length > 0),
+          mine.some((c) => c.exp_alerts.length === 0),
+        ]).toEqual([alert, true, true]);
+      }
+    },
+  );
 });
