@@ -62,9 +62,13 @@ for entry in "${SERVICES[@]}"; do
   [[ -n "${extra:-}" ]] && args+=(--build-arg "$extra")
   log "building ticketflow/$app:$TAG"
   started=$(date +%s)
-  podman build --isolation=chroot --network=host --quiet -f docker/Dockerfile "${args[@]}" -t "ticketflow/$app:$TAG" . \
+  # --no-cache: Debian's podman 4.3 (buildah 1.28) reuses the `ENV APP=${APP}` layer of another APP's build.
+  podman build --isolation=chroot --network=host --no-cache --quiet -f docker/Dockerfile "${args[@]}" \
+    -t "ticketflow/$app:$TAG" . \
     >"$LOCAL/images/$app.log" 2>&1 || die "building $app failed (see $LOCAL/images/$app.log)"
   seconds=$(($(date +%s) - started))
+  podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "ticketflow/$app:$TAG" | grep -qx "APP=$app" ||
+    die "ticketflow/$app:$TAG does not run $app (a stale layer?)"
   size=$(podman image inspect --format '{{.Size}}' "ticketflow/$app:$TAG")
   printf '| ticketflow/%s:%s | %d | %d |\n' "$app" "$TAG" "$seconds" "$((size / 1000000))" >>"$LOCAL/images/summary.md"
 done
@@ -85,7 +89,7 @@ if ((SMOKE)); then
     buildah run --isolation chroot --network host --user 1000 --env PORT=4499 "$ctr" -- \
       sh -c 'exec node -r ./tools/register-paths.js "dist/apps/$APP/src/main.js"' >>"$LOCAL/images/smoke.log" 2>&1 &
     runner=$!
-    trap 'kill "$runner" 2>/dev/null; wait "$runner" 2>/dev/null; buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
+    trap 'kill "$runner" 2>/dev/null || true; wait "$runner" 2>/dev/null || true; buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
   fi
   for _ in $(seq 1 60); do
     curl -fsS http://127.0.0.1:4499/_simulator/health >/dev/null 2>&1 && break
