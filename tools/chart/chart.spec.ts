@@ -9,6 +9,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 
 const ROOT = join(__dirname, '../..');
@@ -25,6 +26,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'networking.k8s.io/v1 Ingress': Ingress,
   'policy/v1 PodDisruptionBudget': PodDisruptionBudget,
   'monitoring.coreos.com/v1 PrometheusRule': PrometheusRule,
+  'monitoring.coreos.com/v1 PodMonitor': PodMonitor,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests are checked field by field below
@@ -107,6 +109,7 @@ describe('Helm chart k8s/ticketflow', () => {
       for (const m of deployments) {
         const [c] = podOf(m).containers;
         expect(c.livenessProbe.httpGet.path).toBe('/health/live');
+        expect(c.startupProbe.httpGet.path).toBe('/health/live');
         expect(c.readinessProbe.httpGet.path).toBe('/health/ready');
         const name = m.spec.selector.matchLabels['app.kubernetes.io/name'];
         const pdb = manifests.find(
@@ -114,7 +117,7 @@ describe('Helm chart k8s/ticketflow', () => {
             p.kind === 'PodDisruptionBudget' &&
             p.spec.selector.matchLabels['app.kubernetes.io/name'] === name,
         );
-        expect(pdb?.spec.maxUnavailable).toBe(1);
+        expect(pdb?.spec).toMatchObject({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
       }
     });
 

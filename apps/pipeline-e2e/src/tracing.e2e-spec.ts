@@ -32,6 +32,8 @@ interface ReceivedSpan {
   parentSpanId: string;
   name: string;
   attributes: Record<string, unknown>;
+  /** Event attribute values and the status message: error text ends up there. */
+  texts: string[];
 }
 
 type OtlpValue = {
@@ -58,6 +60,8 @@ function otlpReceiver(spans: ReceivedSpan[]): Server {
               parentSpanId?: string;
               name: string;
               attributes?: { key: string; value: OtlpValue }[];
+              events?: { attributes?: { key: string; value: OtlpValue }[] }[];
+              status?: { message?: string };
             }[];
           }[];
         }[];
@@ -73,6 +77,10 @@ function otlpReceiver(spans: ReceivedSpan[]): Server {
               parentSpanId: s.parentSpanId ?? '',
               name: s.name,
               attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, valueOf(a.value)])),
+              texts: [
+                ...(s.events ?? []).flatMap((e) => (e.attributes ?? []).map((a) => String(valueOf(a.value)))),
+                s.status?.message ?? '',
+              ],
             });
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -224,7 +232,10 @@ describe('tracing: one trace from a Zendesk webhook to the alert it causes, acro
     // Nothing personal or secret in any span of any service.
     const emails = new Set(sim.world.directory.requesters.map((r) => r.email.toLowerCase()));
     const leaks = spans.flatMap((s) =>
-      Object.entries(s.attributes)
+      [
+        ...Object.entries(s.attributes),
+        ...s.texts.map((text): [string, unknown] => ['event or status', text]),
+      ]
         .filter(([, v]) => {
           const text = decodeURIComponent(String(v)).toLowerCase();
           return (

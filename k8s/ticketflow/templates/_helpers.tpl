@@ -53,6 +53,8 @@ lifecycle:
 
 {{/* Liveness: the process answers. Readiness: it can serve (the gateway stays ready while Kafka is down: it answers 503 + Retry-After itself). */}}
 {{- define "ticketflow.probes" -}}
-readinessProbe: { httpGet: { path: /health/ready, port: http }, periodSeconds: 5, failureThreshold: 3 }
+# Migrations and Kafka come before the port opens: up to 3 min to start before liveness counts.
+startupProbe: { httpGet: { path: /health/live, port: http }, periodSeconds: 5, failureThreshold: 36 }
+readinessProbe: { httpGet: { path: /health/ready, port: http }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 }
 livenessProbe: { httpGet: { path: /health/live, port: http }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5 }
 {{- end -}}

@@ -3,7 +3,7 @@ import { MetricsBuilder } from '@ticketflow/observability';
 
 export function gatewayMetrics(registry: Registry) {
   const m = new MetricsBuilder(registry);
-  return {
+  const metrics = {
     received: m.counter('webhooks_received_total', 'Webhook requests received', ['endpoint']),
     accepted: m.counter('webhooks_accepted_total', 'Webhooks acknowledged after Kafka acknowledged them', [
       'endpoint',
@@ -29,5 +29,11 @@ export function gatewayMetrics(registry: Registry) {
       ['outcome'],
     ),
   };
+  // The series the 5xx alert divides exist from the start at 0, so the first 503 shows as an increase.
+  for (const endpoint of ['events', 'trigger']) {
+    metrics.received.inc({ endpoint }, 0);
+    metrics.rejected.inc({ endpoint, reason: 'kafka-unavailable' }, 0);
+  }
+  return metrics;
 }
 export type GatewayMetrics = ReturnType<typeof gatewayMetrics>;

@@ -202,6 +202,8 @@ export class EventProducer {
 
   async publish<S extends z.ZodType>(topic: TopicDefinition<S>, events: OutgoingEvent<S>[]): Promise<void> {
     if (events.length === 0) return;
+    // Encoded (validated) before any span starts: a refused value leaves no span open.
+    const values = events.map((event) => encode(topic, event.value));
     const spans = events.map((event) => publishSpan(topic.name, event.parent));
     const sent = this.send(
       topic.name,
@@ -209,7 +211,7 @@ export class EventProducer {
         const type = (event.value as { type?: unknown }).type;
         return {
           key: event.key,
-          value: encode(topic, event.value),
+          value: values[i]!,
           headers: {
             ...spans[i]!.headers,
             ...(typeof type === 'string' ? { [Headers.eventType]: type } : {}),

@@ -21,7 +21,8 @@ export function contextFromHeaders(headers: IHeaders | undefined): Context {
   const carrier: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers ?? {})) {
     const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) carrier[key] = first.toString();
+    // A header may carry no value (null): such a message still has a trace, or none, never an error.
+    if (first !== undefined && first !== null) carrier[key] = first.toString();
   }
   return propagation.extract(ROOT_CONTEXT, carrier);
 }

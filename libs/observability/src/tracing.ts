@@ -17,14 +17,25 @@ export const REDACTED_QUERY_PARAMS = [
 ];
 
 const REDACTED_PARAM = new RegExp(`([?&](?:${REDACTED_QUERY_PARAMS.join('|')})=)[^&#\\s]*`, 'gi');
-const EMAIL = /[^\s@/?&=:;,"'<>]+(?:@|%40)[^\s@/?&=:;,"'<>]+\.[a-z]{2,}/gi;
+// Bounded and without overlapping classes (no `%` in the local part): linear on hostile input such as `a%40a%40…`.
+const EMAIL = /[a-z0-9._+-]{1,64}(?:@|%40)[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}/gi;
+/** Longer attribute values are cut before redaction and export (a URL or SQL text is shorter). */
+export const ATTRIBUTE_VALUE_LIMIT = 2_048;
 
 /** A span attribute's text without query values of REDACTED_QUERY_PARAMS or anything shaped like an email. */
 export const redactText = (text: string) =>
-  text.replace(REDACTED_PARAM, '$1REDACTED').replace(EMAIL, 'REDACTED');
+  text.slice(0, ATTRIBUTE_VALUE_LIMIT).replace(REDACTED_PARAM, '$1REDACTED').replace(EMAIL, 'REDACTED');
+
+function redactAttributes(attributes: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(attributes)) {
+    if (typeof value === 'string') attributes[key] = redactText(value);
+    else if (Array.isArray(value))
+      attributes[key] = value.map((item: unknown) => (typeof item === 'string' ? redactText(item) : item));
+  }
+}
 
 /**
- * Redacts every string attribute before export, whichever instrumentation set it (Nest's handler spans copy the
+ * Redacts every string attribute, event attribute and status message before export, whichever instrumentation set it (Nest's handler spans copy the
  * full URL): no email, search term or key leaves the process in a span.
  */
 class RedactingExporter implements SpanExporter {
@@ -32,9 +43,12 @@ class RedactingExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], done: Parameters<SpanExporter['export']>[1]): void {
     for (const span of spans) {
-      const attributes = span.attributes as Record<string, unknown>;
-      for (const [key, value] of Object.entries(attributes))
-        if (typeof value === 'string') attributes[key] = redactText(value);
+      redactAttributes(span.attributes as Record<string, unknown>);
+      // Exception events and status messages carry error text (a Postgres error quotes the value it refused).
+      for (const event of span.events)
+        if (event.attributes) redactAttributes(event.attributes as Record<string, unknown>);
+      const status = span.status as { message?: string };
+      if (status.message) status.message = redactText(status.message);
     }
     this.inner.export(spans, done);
   }
@@ -66,6 +80,7 @@ export function startTracing(serviceName: string): void {
   process.env['OTEL_SERVICE_NAME'] ??= serviceName;
   sdk = new NodeSDK({
     traceExporter: new RedactingExporter(new OTLPTraceExporter()),
+    spanLimits: { attributeValueLengthLimit: ATTRIBUTE_VALUE_LIMIT },
     instrumentations: [
       getNodeAutoInstrumentations({
         // Noisy and of no help to operators of this system.
@@ -81,9 +96,16 @@ export function startTracing(serviceName: string): void {
           redactedQueryParamsServer: REDACTED_QUERY_PARAMS,
         },
         '@opentelemetry/instrumentation-undici': {
+          // Outgoing calls: Zendesk's API paths are kept; any other URL (an alert webhook's path is its secret)
+          // is recorded as its origin only.
           startSpanHook: (request) => {
             const url = redactedUrl(new URL(request.path, request.origin));
-            return { 'url.full': url.toString(), 'url.query': url.search };
+            const zendesk = url.pathname.startsWith('/api/v2/');
+            return {
+              'url.full': zendesk ? url.toString() : url.origin,
+              'url.path': zendesk ? url.pathname : '/',
+              'url.query': zendesk ? url.search : '',
+            };
           },
         },
       }),

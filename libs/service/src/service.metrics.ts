@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { DeadLetterReason } from '@ticketflow/contracts';
 import { MetricsBuilder } from '@ticketflow/observability';
 
 /** A Kafka consumer's hooks (runBatchConsumer): `<prefix>_dead_letters_total` and the like, with their logs. */
@@ -6,6 +7,8 @@ export function consumerHooks(m: MetricsBuilder, prefix: string, logger: Logger)
   const deadLetters = m.counter(`${prefix}_dead_letters_total`, 'Messages sent to a dead-letter topic', [
     'reason',
   ]);
+  // Every reason's series exists from the start at 0, so the first dead letter shows as an increase.
+  for (const reason of Object.values(DeadLetterReason)) deadLetters.inc({ reason }, 0);
   const transientFailures = m.counter(
     `${prefix}_transient_failures_total`,
     'Batches that met a database or broker outage and were retried (never dead-lettered)',

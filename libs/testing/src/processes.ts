@@ -16,13 +16,18 @@ export async function startServiceProcess(
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  await eventually(
-    () =>
-      fetch(`http://127.0.0.1:${port}/health/ready`).then(
-        (r) => (r.ok ? true : undefined),
-        () => undefined,
-      ),
-    60_000,
-  );
+  try {
+    await eventually(
+      () =>
+        fetch(`http://127.0.0.1:${port}/health/ready`).then(
+          (r) => (r.ok ? true : undefined),
+          () => undefined,
+        ),
+      60_000,
+    );
+  } catch (error) {
+    child.kill('SIGKILL'); // never ready: no process is left behind
+    throw error;
+  }
   return child;
 }
