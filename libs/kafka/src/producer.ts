@@ -7,11 +7,11 @@ import {
   type Producer,
   type RetryOptions,
 } from 'kafkajs';
-import type { Context } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
 import { withDeadline } from './deadline';
-import { publishSpan } from './trace-context';
+import { sendTraced } from './trace-context';
 
 export interface OutgoingEvent<S extends z.ZodType> {
   key: string;
@@ -204,29 +204,28 @@ export class EventProducer {
     if (events.length === 0) return;
     // Encoded (validated) before any span starts: a refused value leaves no span open.
     const values = events.map((event) => encode(topic, event.value));
-    const spans = events.map((event) => publishSpan(topic.name, event.parent));
-    const sent = this.send(
+    await sendTraced(
       topic.name,
-      events.map((event, i) => {
-        const type = (event.value as { type?: unknown }).type;
-        return {
-          key: event.key,
-          value: values[i]!,
-          headers: {
-            ...spans[i]!.headers,
-            ...(typeof type === 'string' ? { [Headers.eventType]: type } : {}),
-            [Headers.schemaVersion]: String((event.value as { schemaVersion?: unknown }).schemaVersion ?? 1),
-            ...event.headers,
-          },
-        };
-      }),
-    );
-    await sent.then(
-      () => spans.forEach((span) => span.settled()),
-      (error: Error) => {
-        spans.forEach((span) => span.settled(error));
-        throw error;
-      },
+      events.map((event) => event.parent ?? context.active()),
+      (trace) =>
+        this.send(
+          topic.name,
+          events.map((event, i) => {
+            const type = (event.value as { type?: unknown }).type;
+            return {
+              key: event.key,
+              value: values[i]!,
+              headers: {
+                ...trace[i],
+                ...(typeof type === 'string' ? { [Headers.eventType]: type } : {}),
+                [Headers.schemaVersion]: String(
+                  (event.value as { schemaVersion?: unknown }).schemaVersion ?? 1,
+                ),
+                ...event.headers,
+              },
+            };
+          }),
+        ),
     );
   }
 

@@ -35,27 +35,36 @@ export function traceContextOf(traceparent: string | null): Context {
 const tracer = trace.getTracer('@ticketflow/kafka');
 
 /**
- * One PRODUCER span per outgoing message (OTel messaging conventions), child of `parent`, whose context the
- * message carries in its headers. End it with `settled` once Kafka acknowledged the send or refused it.
+ * Sends messages each under a PRODUCER span of its own (OTel messaging conventions), child of its `parents` entry,
+ * whose context the message carries in its headers (`send` gets one header set per message). Every span ends once
+ * Kafka acknowledged the send or refused it; a refusal is rethrown as it came.
  */
-export function publishSpan(topic: string, parent: Context = context.active()) {
-  const span = tracer.startSpan(
-    `${topic} publish`,
-    {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.operation.type': 'send',
-        'messaging.destination.name': topic,
+export async function sendTraced(
+  topic: string,
+  parents: Context[],
+  send: (traceHeaders: Record<string, string>[]) => Promise<void>,
+): Promise<void> {
+  const spans = parents.map((parent) =>
+    tracer.startSpan(
+      `${topic} publish`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': topic,
+        },
       },
-    },
-    parent,
+      parent,
+    ),
   );
-  return {
-    headers: traceHeaders(trace.setSpan(parent, span)),
-    settled: (error?: Error) => {
-      if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-      span.end();
-    },
-  };
+  try {
+    await send(spans.map((span, i) => traceHeaders(trace.setSpan(parents[i]!, span))));
+  } catch (error) {
+    for (const span of spans)
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    throw error;
+  } finally {
+    for (const span of spans) span.end();
+  }
 }

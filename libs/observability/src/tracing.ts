@@ -62,14 +62,6 @@ class RedactingExporter implements SpanExporter {
   }
 }
 
-/** The URL with the values of REDACTED_QUERY_PARAMS replaced. */
-export function redactedUrl(url: URL): URL {
-  const copy = new URL(url);
-  for (const name of REDACTED_QUERY_PARAMS)
-    if (copy.searchParams.has(name)) copy.searchParams.set(name, 'REDACTED');
-  return copy;
-}
-
 /**
  * Starts OpenTelemetry tracing (OTLP over HTTP to Jaeger or any collector) before the service's modules load, so
  * auto-instrumentation can patch http, express, pg and kafkajs. Standard env applies: OTEL_EXPORTER_OTLP_ENDPOINT
@@ -99,12 +91,12 @@ export function startTracing(serviceName: string): void {
           // Outgoing calls: Zendesk's API paths are kept; any other URL (an alert webhook's path is its secret)
           // is recorded as its origin only.
           startSpanHook: (request) => {
-            const url = redactedUrl(new URL(request.path, request.origin));
+            const url = new URL(request.path, request.origin);
             const zendesk = url.pathname.startsWith('/api/v2/');
             return {
-              'url.full': zendesk ? url.toString() : url.origin,
+              'url.full': zendesk ? redactText(url.toString()) : url.origin,
               'url.path': zendesk ? url.pathname : '/',
-              'url.query': zendesk ? url.search : '',
+              'url.query': zendesk ? redactText(url.search) : '',
             };
           },
         },

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { Headers, encode, type TopicDefinition } from '@ticketflow/contracts';
 import {
-  publishSpan,
+  sendTraced,
   traceContextOf,
   traceHeaders,
   withDeadline,
@@ -121,30 +121,24 @@ export class OutboxRelay {
       this.step = 'sending';
       for (const [name, group] of byTopic) {
         // Each message continues the trace of the transaction that enqueued it.
-        const spans = group.map(({ row }) =>
-          publishSpan(name, traceContextOf(row.headers?.traceparent ?? null)),
+        await sendTraced(
+          name,
+          group.map(({ row }) => traceContextOf(row.headers?.traceparent ?? null)),
+          (trace) =>
+            this.producer.sendRaw(
+              name,
+              group.map(({ row, value }, i) => ({
+                key: row.key,
+                value,
+                headers: {
+                  ...trace[i],
+                  [Headers.eventType]: row.value.type ?? '',
+                  [Headers.schemaVersion]: '1',
+                  [OUTBOX_ID_HEADER]: row.id,
+                },
+              })),
+            ),
         );
-        await this.producer
-          .sendRaw(
-            name,
-            group.map(({ row, value }, i) => ({
-              key: row.key,
-              value,
-              headers: {
-                ...spans[i]!.headers,
-                [Headers.eventType]: row.value.type ?? '',
-                [Headers.schemaVersion]: '1',
-                [OUTBOX_ID_HEADER]: row.id,
-              },
-            })),
-          )
-          .then(
-            () => spans.forEach((span) => span.settled()),
-            (error: Error) => {
-              spans.forEach((span) => span.settled(error));
-              throw error;
-            },
-          );
       }
       this.step = 'deleting sent rows';
       await manager.query(`DELETE FROM outbox WHERE id = ANY($1)`, [sendable.map((s) => s.row.id)]);
