@@ -4,7 +4,7 @@ import { Reconciler, enrichmentMigrations } from '@ticketflow/enrichment';
 import { EventProducer, ensureTopics } from '@ticketflow/kafka';
 import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
 import { createTestSchema, testKafka, uniqueSuffix, type TestSchema } from '@ticketflow/testing';
-import { ZendeskBudget1795650000000, ZendeskClient, openIncrementalBudget } from '@ticketflow/zendesk';
+import { ZendeskBudget1795650000000, openZendeskClient } from '@ticketflow/zendesk';
 import { ADMIN_EMAIL, startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
 import type { DataSource } from 'typeorm';
 import { createStatsCollectorApp, type StatsCollectorRuntime } from '@ticketflow/stats';
@@ -37,7 +37,7 @@ describe('the incremental-export budget shared by the collector and the reconcil
   let runtime: StatsCollectorRuntime;
   let enrichmentDb: DataSource;
   let producer: EventProducer;
-  let budget: ReturnType<typeof openIncrementalBudget>;
+  let closeBudget: () => Promise<void>;
   const passes: { ok: number; failed: string[] } = { ok: 0, failed: [] };
   let closed: number[];
   let metrics = '';
@@ -72,19 +72,21 @@ describe('the incremental-export budget shared by the collector and the reconcil
     await admin.disconnect();
     producer = new EventProducer(kafka);
     await producer.connect();
-    budget = openIncrementalBudget(process.env['DATABASE_URL']!, 10);
-    const reconciler = new Reconciler(
-      enrichmentDb,
-      new ZendeskClient({
-        baseUrl: sim.url,
-        email: ADMIN_EMAIL,
-        apiToken: sim.apiToken,
-        requestsPerMinute: 100_000,
-        incrementalLimiter: budget!.limiter,
-      }),
-      producer,
-      { initialStartTime: start, settleLagSeconds: 300, topic },
-    );
+    // The client and budget exactly as enrichment opens them.
+    const zendeskClient = openZendeskClient({
+      DATABASE_URL: process.env['DATABASE_URL']!,
+      ZENDESK_BASE_URL: sim.url,
+      ZENDESK_EMAIL: ADMIN_EMAIL,
+      ZENDESK_API_TOKEN: sim.apiToken,
+      ZENDESK_REQUESTS_PER_MINUTE: 100_000,
+      ZENDESK_INCREMENTAL_PER_MINUTE: 10,
+    });
+    closeBudget = zendeskClient.close;
+    const reconciler = new Reconciler(enrichmentDb, zendeskClient.client, producer, {
+      initialStartTime: start,
+      settleLagSeconds: 300,
+      topic,
+    });
     let collecting = true;
     const reconciling = (async () => {
       while (collecting)
@@ -108,7 +110,7 @@ describe('the incremental-export budget shared by the collector and the reconcil
     metrics = await (await fetch(`${await app.getUrl()}/metrics`)).text();
     collecting = false;
     // A pass still waiting for the minute's budget ends at once: its store closes under it.
-    await budget!.close();
+    await closeBudget();
     await reconciling;
   });
 
