@@ -78,6 +78,8 @@ export class AlertingRuntime implements ServiceRuntime {
       ...metrics.consumerHooks,
       handleBatch: async (batch) => {
         for (const alert of await processor.applyBatch(batch)) metrics.alerts.inc({ kind: alert.type });
+        // The batch's outbox rows are committed: relay them now.
+        this.relay?.wake();
       },
     });
     this.consumer = consumer;

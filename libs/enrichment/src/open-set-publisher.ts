@@ -129,6 +129,11 @@ export class OpenSetPublisher {
     this.rounds.start();
   }
 
+  /** Marks were just committed in this process: publish now, not after the idle pause. */
+  wake(): void {
+    this.rounds.wake();
+  }
+
   stop(): Promise<void> {
     return this.rounds.stop();
   }

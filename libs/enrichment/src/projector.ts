@@ -60,11 +60,17 @@ export class EnrichmentProjector {
       transitions.push(...projected.transitions);
       if (projected.requester) requesters.push(projected.requester);
     }
-    await upsertTickets(manager, [...changed.values()]);
+    await upsertTickets(manager, [...changed.values()], new Set(current.keys()));
     await insertTransitions(manager, transitions);
     await upsertRequesters(manager, requesters);
     await markOpenSetChanges(manager, {
-      ticketIds: [...changed.keys()],
+      // Open sets hold open tickets by requester: a change that moves neither cannot change any set.
+      ticketIds: [...changed.values()]
+        .filter((row) => {
+          const before = current.get(row.ticketId);
+          return !before || before.open !== row.open || before.requesterId !== row.requesterId;
+        })
+        .map((row) => row.ticketId),
       requesterIds: [...new Set(requesters.map((r) => r.requesterId))],
       causeEventId: messages.at(-1)?.value.eventId ?? null,
     });

@@ -9,9 +9,7 @@ export async function loadTickets(
 ): Promise<Map<string, TicketRow>> {
   if (ticketIds.length === 0) return new Map();
   const rows: Record<string, unknown>[] = await manager.query(
-    `SELECT ticket_id, requester_id, subject, status, status_category, custom_status_id, priority, assignee_id,
-            created_at, updated_at, solved_at, open, deleted, order_key, last_event_id
-       FROM tickets WHERE ticket_id = ANY($1) ORDER BY ticket_id FOR UPDATE`,
+    `SELECT ${TICKET_COLUMNS} FROM tickets WHERE ticket_id = ANY($1) ORDER BY ticket_id FOR UPDATE`,
     [ticketIds],
   );
   return new Map(rows.map((r) => [r['ticket_id'] as string, toTicketRow(r)]));
@@ -38,25 +36,72 @@ export function toTicketRow(r: Record<string, unknown>): TicketRow {
   };
 }
 
-export async function upsertTickets(manager: EntityManager, rows: TicketRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await manager.query(
-    `INSERT INTO tickets (ticket_id, requester_id, subject, status, status_category, custom_status_id, priority,
-                          assignee_id, created_at, updated_at, solved_at, open, deleted, order_key, last_event_id)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
-       "ticketId" text, "requesterId" text, subject text, status text, "statusCategory" text, "customStatusId" text,
-       priority text, "assigneeId" text, "createdAt" timestamptz, "updatedAt" timestamptz, "solvedAt" timestamptz,
-       open boolean, deleted text, "orderKey" text, "lastEventId" text)
-     ON CONFLICT (ticket_id) DO UPDATE SET
-       requester_id = EXCLUDED.requester_id, subject = EXCLUDED.subject, status = EXCLUDED.status,
-       status_category = EXCLUDED.status_category, custom_status_id = EXCLUDED.custom_status_id,
-       priority = EXCLUDED.priority, assignee_id = EXCLUDED.assignee_id, created_at = EXCLUDED.created_at,
-       updated_at = EXCLUDED.updated_at, solved_at = EXCLUDED.solved_at, open = EXCLUDED.open,
-       deleted = EXCLUDED.deleted, order_key = EXCLUDED.order_key, last_event_id = EXCLUDED.last_event_id,
-       projected_at = now()
-     WHERE tickets.order_key <= EXCLUDED.order_key`,
-    [JSON.stringify(rows)],
-  );
+const TICKET_COLUMNS = `ticket_id, requester_id, subject, status, status_category, custom_status_id, priority,
+  assignee_id, created_at, updated_at, solved_at, open, deleted, order_key, last_event_id`;
+
+/**
+ * The rows as one typed array per column, for `unnest`: Postgres reads arrays far faster than a JSON document of
+ * records, and the statement stays one per batch.
+ */
+function ticketArrays(rows: TicketRow[]) {
+  return [
+    rows.map((r) => r.ticketId),
+    rows.map((r) => r.requesterId),
+    rows.map((r) => r.subject),
+    rows.map((r) => r.status),
+    rows.map((r) => r.statusCategory),
+    rows.map((r) => r.customStatusId),
+    rows.map((r) => r.priority),
+    rows.map((r) => r.assigneeId),
+    rows.map((r) => r.createdAt),
+    rows.map((r) => r.updatedAt),
+    rows.map((r) => r.solvedAt),
+    rows.map((r) => r.open),
+    rows.map((r) => r.deleted),
+    rows.map((r) => r.orderKey),
+    rows.map((r) => r.lastEventId),
+  ];
+}
+const TICKET_UNNEST = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+  $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::boolean[], $13::text[], $14::text[],
+  $15::text[])`;
+
+/**
+ * Stores projected rows. `existing` are ticket ids this transaction loaded (and locked): those are updated in place,
+ * the others inserted. Either way a row only replaces one ordered before it.
+ */
+export async function upsertTickets(
+  manager: EntityManager,
+  rows: TicketRow[],
+  existing: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  const updates = rows.filter((r) => existing.has(r.ticketId));
+  const inserts = rows.filter((r) => !existing.has(r.ticketId));
+  if (updates.length > 0)
+    await manager.query(
+      `UPDATE tickets t SET
+         requester_id = r.requester_id, subject = r.subject, status = r.status, status_category = r.status_category,
+         custom_status_id = r.custom_status_id, priority = r.priority, assignee_id = r.assignee_id,
+         created_at = r.created_at, updated_at = r.updated_at, solved_at = r.solved_at, open = r.open,
+         deleted = r.deleted, order_key = r.order_key, last_event_id = r.last_event_id, projected_at = now()
+       FROM ${TICKET_UNNEST} AS r(${TICKET_COLUMNS})
+       WHERE t.ticket_id = r.ticket_id AND t.order_key <= r.order_key`,
+      ticketArrays(updates),
+    );
+  if (inserts.length > 0)
+    await manager.query(
+      `INSERT INTO tickets (${TICKET_COLUMNS})
+       SELECT * FROM ${TICKET_UNNEST}
+       ON CONFLICT (ticket_id) DO UPDATE SET
+         requester_id = EXCLUDED.requester_id, subject = EXCLUDED.subject, status = EXCLUDED.status,
+         status_category = EXCLUDED.status_category, custom_status_id = EXCLUDED.custom_status_id,
+         priority = EXCLUDED.priority, assignee_id = EXCLUDED.assignee_id, created_at = EXCLUDED.created_at,
+         updated_at = EXCLUDED.updated_at, solved_at = EXCLUDED.solved_at, open = EXCLUDED.open,
+         deleted = EXCLUDED.deleted, order_key = EXCLUDED.order_key, last_event_id = EXCLUDED.last_event_id,
+         projected_at = now()
+       WHERE tickets.order_key <= EXCLUDED.order_key`,
+      ticketArrays(inserts),
+    );
 }
 
 /** Transitions are keyed by (ticket, Zendesk action, target status); the audit log's `from` wins over an inferred one. */
@@ -72,15 +117,22 @@ export async function insertTransitions(manager: EntityManager, rows: Transition
     else if (row.authoritative && !seen.authoritative)
       byKey.set(key, { ...seen, from: row.from, authoritative: true });
   }
+  const unique = [...byKey.values()];
   await manager.query(
     `INSERT INTO ticket_status_history (ticket_id, sequence_id, to_status, from_status, occurred_at, source_event_id, authoritative)
-     SELECT "ticketId", "sequenceId", "to", "from", "at", "sourceEventId", authoritative
-       FROM jsonb_to_recordset($1::jsonb) AS r("ticketId" text, "sequenceId" text, "to" text, "from" text,
-                                              "at" timestamptz, "sourceEventId" text, authoritative boolean)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::boolean[])
      ON CONFLICT (ticket_id, sequence_id, to_status) DO UPDATE SET
        from_status = EXCLUDED.from_status, authoritative = true
      WHERE EXCLUDED.authoritative AND NOT ticket_status_history.authoritative`,
-    [JSON.stringify([...byKey.values()])],
+    [
+      unique.map((r) => r.ticketId),
+      unique.map((r) => r.sequenceId),
+      unique.map((r) => r.to),
+      unique.map((r) => r.from),
+      unique.map((r) => r.at),
+      unique.map((r) => r.sourceEventId),
+      unique.map((r) => r.authoritative),
+    ],
   );
 }
 
@@ -89,13 +141,27 @@ export async function upsertRequesters(
   requesters: { requesterId: string; email: string }[],
 ): Promise<void> {
   if (requesters.length === 0) return;
+  // The last email seen per requester, in a stable order so concurrent transactions lock these rows alike.
+  const latest = new Map(requesters.map((r) => [r.requesterId, r.email]));
+  const ids = [...latest.keys()].sort();
   await manager.query(
     `INSERT INTO zendesk_requesters (requester_id, email_normalized)
-     SELECT DISTINCT ON ("requesterId") "requesterId", email FROM jsonb_to_recordset($1::jsonb) AS r("requesterId" text, email text)
+     SELECT * FROM unnest($1::text[], $2::text[])
      ON CONFLICT (requester_id) DO UPDATE SET email_normalized = EXCLUDED.email_normalized, resolved_at = now()
      WHERE zendesk_requesters.email_normalized <> EXCLUDED.email_normalized`,
-    [JSON.stringify(requesters)],
+    [ids, ids.map((id) => latest.get(id)!)],
   );
+}
+
+/** Which of these requester ids no email is known for yet (a batch's, without scanning every ticket). */
+export async function unresolvedAmong(manager: EntityManager, requesterIds: string[]): Promise<string[]> {
+  if (requesterIds.length === 0) return [];
+  const rows: { requester_id: string }[] = await manager.query(
+    `SELECT DISTINCT id AS requester_id FROM unnest($1::text[]) AS id
+      WHERE NOT EXISTS (SELECT 1 FROM zendesk_requesters r WHERE r.requester_id = id)`,
+    [requesterIds],
+  );
+  return rows.map((r) => r.requester_id);
 }
 
 /** Requester ids that tickets reference but no email is known for yet. */

@@ -66,6 +66,11 @@ export interface BatchConsumerOptions<S extends z.ZodType> {
   onRestart?: (error: Error) => void;
   /** kafkajs fetch tuning: how much one batch may hold. */
   maxBytesPerPartition?: number;
+  /**
+   * How many partitions' batches are applied at once (one partition's batches always in order). Above 1 the
+   * database applies one batch while the next is decoded; `handleBatch` must then lock shared rows in a stable order.
+   */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface RunningBatchConsumer {
@@ -118,6 +123,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
       await current.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
         eachBatch: (payload) => processBatch(current, payload),
       });
     } catch (error) {

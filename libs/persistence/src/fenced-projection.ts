@@ -30,14 +30,11 @@ export function applyFenced<T, R>(
   return db.transaction(async (manager) => {
     if (options.relaxDurability) await manager.query(`SET LOCAL synchronous_commit TO off`);
     const key = [groupId, batch.topic, batch.partition];
-    await manager.query(
-      `INSERT INTO kafka_consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
-       ON CONFLICT DO NOTHING`,
-      key,
-    );
+    // One round trip creates the partition's row if needed and locks it (a no-op update takes the row lock).
     const [row]: { next_offset: string }[] = await manager.query(
-      `SELECT next_offset FROM kafka_consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3
-       FOR UPDATE`,
+      `INSERT INTO kafka_consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = kafka_consumer_offsets.next_offset
+       RETURNING next_offset`,
       key,
     );
     const stored = BigInt(row!.next_offset);

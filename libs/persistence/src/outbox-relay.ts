@@ -175,6 +175,11 @@ export class OutboxRelay {
     this.rounds.start();
   }
 
+  /** Rows were just committed in this process: relay them now, not after the idle pause. */
+  wake(): void {
+    this.rounds.wake();
+  }
+
   stop(): Promise<void> {
     return this.rounds.stop();
   }
