@@ -50,8 +50,9 @@ if grep -qv '^\s*\(#\|$\)' scripts/services.txt; then
     [[ -z "$name" || "$name" == \#* ]] && continue
     : > "$LOG_DIR/$name.log"
     # shellcheck disable=SC2086 # extra holds KEY=VALUE words
-    supervise "$name" env PORT="$port" $extra node -r ./tools/register-paths.js --enable-source-maps \
-      "dist/apps/$name/src/main.js" &
+    # --max-semi-space-size: as the image runs them (SERVICE_NODE_FLAGS in libs/testing).
+    supervise "$name" env PORT="$port" $extra node --max-semi-space-size=2 -r ./tools/register-paths.js \
+      --enable-source-maps "dist/apps/$name/src/main.js" &
     PIDS+=("$!")
     SERVICES+=("$name  http://127.0.0.1:$port  (log: .local/logs/$name.log)")
   done < scripts/services.txt

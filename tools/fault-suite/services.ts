@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { serviceArgs } from '@ticketflow/testing';
 import { answers, waitFor } from './net';
 import { ManagedProcess, type ProcessRegistry } from './processes';
 
@@ -58,12 +59,7 @@ export class Service {
       {
         name: definition.name,
         command: process.execPath,
-        args: [
-          '-r',
-          './tools/register-paths.js',
-          '--enable-source-maps',
-          `dist/apps/${definition.app}/src/main.js`,
-        ],
+        args: serviceArgs(definition.app),
         cwd: servicesRoot,
         env: {
           PATH: process.env['PATH'] ?? '/usr/bin:/bin',

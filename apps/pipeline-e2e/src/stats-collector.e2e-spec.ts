@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { StatsBatchEvent } from '@ticketflow/contracts';
 import { readToEnd } from '@ticketflow/kafka';
-import { REPO_ROOT, createTestSchema, testKafka, type TestSchema } from '@ticketflow/testing';
+import { REPO_ROOT, createTestSchema, serviceArgs, testKafka, type TestSchema } from '@ticketflow/testing';
 import { ADMIN_EMAIL, mulberry32, startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
 import { Client } from 'pg';
 import { statsEnv } from '@ticketflow/stats/testing';
@@ -28,11 +28,11 @@ describe('stats-collector killed at random points (A4)', () => {
   let closed: number[];
 
   const run = () => {
-    const started = spawn(
-      process.execPath,
-      ['-r', './tools/register-paths.js', 'dist/apps/stats-collector/src/main.js'],
-      { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    const started = spawn(process.execPath, serviceArgs('stats-collector'), {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const exited = new Promise<number | null>((resolve) => started.once('exit', (code) => resolve(code)));
     child = started;
     return { process: started, exited };

@@ -1,9 +1,9 @@
-import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type * as AutoInstrumentations from '@opentelemetry/auto-instrumentations-node';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as SdkNode from '@opentelemetry/sdk-node';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
-let sdk: NodeSDK | null = null;
+let sdk: SdkNode.NodeSDK | null = null;
 
 /** Query parameters whose values spans never record (personal data, credentials, search terms). */
 export const REDACTED_QUERY_PARAMS = [
@@ -69,6 +69,13 @@ class RedactingExporter implements SpanExporter {
  */
 export function startTracing(serviceName: string): void {
   if (sdk || process.env['OTEL_SDK_DISABLED'] === 'true') return;
+  // Loaded only when tracing is on: the SDK and its instrumentations hold about 40 MB of a service's memory.
+  /* eslint-disable @typescript-eslint/no-require-imports -- synchronous, before the service's own modules load */
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof SdkNode;
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
+  const { getNodeAutoInstrumentations } =
+    require('@opentelemetry/auto-instrumentations-node') as typeof AutoInstrumentations;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   process.env['OTEL_SERVICE_NAME'] ??= serviceName;
   sdk = new NodeSDK({
     traceExporter: new RedactingExporter(new OTLPTraceExporter()),
