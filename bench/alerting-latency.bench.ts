@@ -1,151 +1,171 @@
-// Latency from the webhook of a user's 4th open ticket to the user.threshold.exceeded event on Kafka:
-// simulator → gateway → Kafka → enrichment → Postgres → outbox → Kafka → alerting → Postgres → outbox → Kafka.
-// Baseline in the same run: one Kafka hop (produce with acks=all → a consumer in another group receives it).
-//   npx tsx bench/alerting-latency.bench.ts [users=30]
+// Alert latency (issue 13, goal 2): from the webhook of a user's 4th open ticket to user.threshold.exceeded on
+// Kafka: simulator → gateway → Kafka → enrichment (projection, outbox relay) → Kafka → alerting (decision, outbox
+// relay) → Kafka, each service its own built process, the simulator in this process. Reconciliation is off, so a
+// user's count in the read model is exactly the tickets this benchmark created for them: each sample user first gets
+// 3 open tickets (several users at a time) and is ready once alerting's count topic says 3; then each user's 4th
+// ticket is created and timed alone, nothing else in flight. Also timed: the intermediate hop (enrichment's
+// user.open-tickets with openCount 4). Baseline in the same run: one Kafka hop.
+//   npx tsx bench/alerting-latency.bench.ts [samples=200] [tickets=max(400, 3 x (samples + 1))]
 import 'reflect-metadata';
 import { Topics, userUpserted } from '@ticketflow/contracts';
-import { EventProducer, createKafka, ensureTopics } from '@ticketflow/kafka';
-import { ADMIN_EMAIL, WebhookSender, startSimulator } from '@ticketflow/zendesk-simulator';
-import { createGatewayApp } from '@ticketflow/gateway';
-import { gatewayConfig, gatewayWebhookTargets, listen } from '@ticketflow/gateway/testing';
-import { createEnrichmentApp } from '@ticketflow/enrichment';
-import { enrichmentConfig } from '@ticketflow/enrichment/testing';
-import { createAlertingApp } from '@ticketflow/alerting';
-import { AlertingEnv } from '@ticketflow/alerting';
-import { benchInfrastructure, percentile, runBench } from './harness';
+import { EventProducer } from '@ticketflow/kafka';
+import { gatewayWebhookTargets } from '@ticketflow/gateway/testing';
+import { WebhookSender, startSimulator } from '@ticketflow/zendesk-simulator';
+import { Pool } from 'pg';
+import { report, runBench } from './harness';
+import {
+  Arrivals,
+  BenchRun,
+  benchFrame,
+  kafkaHop,
+  latencyRow,
+  measuredOn,
+  percentileOf,
+  startPipeline,
+  until,
+  verdict,
+} from './pipeline';
 
-const users = Number(process.argv[2] ?? 30);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const samples = Number(process.argv[2] ?? 200);
+// One requester per sample and one for the warm-up; the world has a requester per 3 tickets.
+const tickets = Number(process.argv[3] ?? Math.max(400, 3 * (samples + 1)));
+const WAVE = 20;
+const GOAL = { p99Ms: 100, samples: 200 };
 
-async function main() {
-  const infrastructure = await benchInfrastructure();
-  const run = Date.now().toString(36);
-  const sim = await startSimulator({ tickets: 50, seed: 2, apiFaults: { errorRate: 0 } });
-  const enrichment = enrichmentConfig(
-    { url: sim.url, email: ADMIN_EMAIL, token: sim.apiToken },
-    `bench_en_${run}`,
-    { LOG_LEVEL: 'error' },
-  );
-  const { app: gateway } = await createGatewayApp(
-    gatewayConfig({ TICKET_EVENTS_TOPIC: enrichment.TICKET_EVENTS_TOPIC, LOG_LEVEL: 'error' }),
-  );
-  const gatewayUrl = await listen(gateway);
-  const en = await createEnrichmentApp(enrichment);
-  const alertsTopic = `bench.alerts.${run}`;
-  const al = await createAlertingApp(
-    AlertingEnv.parse({
-      ...process.env,
-      PORT: '0',
-      DATABASE_SCHEMA: `bench_al_${run}`,
-      ALERTING_API_KEYS: 'bench-api-key-1',
-      CONSUMER_GROUP: `bench-alerting-${run}`,
-      USER_OPEN_TICKETS_TOPIC: enrichment.USER_OPEN_TICKETS_TOPIC,
-      USER_OPEN_TICKET_COUNT_TOPIC: `bench.counts.${run}`,
-      USER_ALERTS_TOPIC: alertsTopic,
-      LOG_LEVEL: 'error',
-    }),
-  );
-  sim.webhooks = new WebhookSender(sim.world, gatewayWebhookTargets(gatewayUrl, ['events']));
+async function measure(run: BenchRun): Promise<boolean> {
+  const sim = await startSimulator({ tickets, seed: 2, apiFaults: { errorRate: 0 } });
+  run.defer(() => sim.close());
+  const requesters = sim.world.directory.requesters;
+  if (requesters.length < samples + 1)
+    throw new Error(`${tickets} tickets give ${requesters.length} requesters; ${samples + 1} are needed`);
+  const pipeline = await startPipeline(run, sim, 3103);
+  sim.webhooks = new WebhookSender(sim.world, gatewayWebhookTargets(pipeline.gateway.url, ['events']));
+  const [warmUp, ...users] = requesters.slice(0, samples + 1).map((r) => ({ id: r.id, userId: `u${r.id}` }));
 
-  const kafka = createKafka({ brokers: [process.env['KAFKA_BROKERS']!], clientId: 'bench-alerting' });
-  const producer = new EventProducer(kafka);
-  await producer.connect();
-  const requesters = sim.world.directory.requesters.slice(0, users);
-  const userEvents = requesters.map((r) => userUpserted(`u${r.id}`, r.email));
-  await producer.publish(
-    en.runtime.topics.users,
-    userEvents.map((value) => ({ key: value.userId, value })),
-  );
-
-  // Alerts as they arrive.
-  const arrived = new Map<string, number>();
-  const reader = kafka.consumer({ groupId: `bench-alert-reader-${run}`, maxWaitTimeInMs: 50 });
+  // What reached Kafka, per user: alerting's count of 3 (ready), enrichment's open set of 4, the alert.
+  const ready = new Arrivals();
+  const openSetOf4 = new Arrivals();
+  const alerted = new Arrivals();
+  const reader = run.kafka.consumer({ groupId: run.unique('reader'), maxWaitTimeInMs: 100 });
+  run.defer(() => reader.disconnect());
   await reader.connect();
-  await reader.subscribe({ topic: alertsTopic, fromBeginning: true });
+  const joined = new Promise((resolve) => reader.on(reader.events.GROUP_JOIN, resolve));
+  const { openTickets, counts, alerts } = pipeline.topics;
+  await reader.subscribe({ topics: [openTickets, counts, alerts], fromBeginning: true });
   await reader.run({
-    eachMessage: async ({ message }) => void arrived.set(message.key!.toString(), Date.now()),
-  });
-
-  // Where the time goes: when enrichment's summary with 4 open tickets reached Kafka.
-  const summaryArrived = new Map<string, number>();
-  const summaryReader = kafka.consumer({ groupId: `bench-summary-reader-${run}`, maxWaitTimeInMs: 50 });
-  await summaryReader.connect();
-  await summaryReader.subscribe({ topic: enrichment.USER_OPEN_TICKETS_TOPIC, fromBeginning: true });
-  await summaryReader.run({
-    eachMessage: async ({ message }) => {
-      const value = JSON.parse(message.value!.toString()) as { openCount: number };
-      if (value.openCount === 4 && !summaryArrived.has(message.key!.toString()))
-        summaryArrived.set(message.key!.toString(), Date.now());
+    eachMessage: async ({ topic, message }) => {
+      const at = performance.now();
+      const value = JSON.parse(message.value!.toString()) as {
+        userId: string;
+        openCount?: number;
+        type: string;
+      };
+      if (topic === counts && value.openCount === 3) ready.record(value.userId, at);
+      if (topic === openTickets && value.openCount === 4) openSetOf4.record(value.userId, at);
+      if (topic === alerts && value.type === 'user.threshold.exceeded') alerted.record(value.userId, at);
     },
   });
-  await sleep(3_000);
-  const latencies: number[] = [];
-  const toSummary: number[] = [];
-  for (const requester of requesters) {
-    const open = sim.truth.openTicketsByEmail()[requester.email.toLowerCase()]?.length ?? 0;
-    if (open > 3) continue;
-    for (let i = open; i < 3; i++) sim.world.createTicket({ requesterId: requester.id });
-    await sim.webhooks.flush();
-    await sleep(300);
-    const fourthAt = Date.now();
-    sim.world.createTicket({ requesterId: requester.id });
-    const deadline = Date.now() + 15_000;
-    while (!arrived.has(`u${requester.id}`) && Date.now() < deadline) await sleep(2);
-    if (arrived.has(`u${requester.id}`)) {
-      latencies.push(arrived.get(`u${requester.id}`)! - fourthAt);
-      toSummary.push((summaryArrived.get(`u${requester.id}`) ?? NaN) - fourthAt);
-    }
-  }
+  await joined;
 
-  // Baseline: one Kafka hop, measured the same way.
-  const hopTopic = { ...Topics.userAlerts, name: `bench.hop.${run}` };
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [hopTopic]);
-  const hopArrived = new Map<string, number>();
-  const hopReader = kafka.consumer({ groupId: `bench-hop-${run}`, maxWaitTimeInMs: 50 });
-  await hopReader.connect();
-  await hopReader.subscribe({ topic: hopTopic.name, fromBeginning: true });
-  await hopReader.run({
-    eachMessage: async ({ message }) => void hopArrived.set(message.key!.toString(), Date.now()),
-  });
-  await sleep(3_000);
-  const hops: number[] = [];
-  for (let i = 0; i < latencies.length; i++) {
-    const sent = Date.now();
-    await producer.sendRaw(hopTopic.name, [{ key: `k${i}`, value: '{}', headers: {} }]);
-    while (!hopArrived.has(`k${i}`)) await sleep(1);
-    hops.push(hopArrived.get(`k${i}`)! - sent);
-  }
-
-  const a = [...latencies].sort((x, y) => x - y);
-  const h = [...hops].sort((x, y) => x - y);
-  console.log(
-    `\n4th open ticket's webhook → user.threshold.exceeded on Kafka, ${a.length} users, Node ${process.version}`,
+  const producer = new EventProducer(run.kafka);
+  await producer.connect();
+  const userEvents = [warmUp!, ...users].map((u) =>
+    userUpserted(u.userId, requesters.find((r) => r.id === u.id)!.email),
   );
-  console.log('| path | samples | p50 ms | p99 ms | max ms |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
-  console.log(
-    `| baseline: one Kafka hop (produce acks=all → consume) | ${h.length} | ${percentile(h, 50)} | ${percentile(h, 99)} | ${h.at(-1)} |`,
+  await producer.publish(
+    { ...Topics.userEvents, name: pipeline.topics.users },
+    userEvents.map((value) => ({ key: value.userId, value })),
   );
-  const m = [...toSummary].sort((x, y) => x - y);
-  console.log(
-    `| of which: webhook → enrichment's user.open-tickets event | ${m.length} | ${percentile(m, 50)} | ${percentile(m, 99)} | ${m.at(-1)} |`,
-  );
-  console.log(
-    `| webhook → gateway → enrichment → alerting → alert event | ${a.length} | ${percentile(a, 50)} | ${percentile(a, 99)} | ${a.at(-1)} |`,
-  );
-
-  await reader.disconnect();
-  await summaryReader.disconnect();
-  await hopReader.disconnect();
-  await admin.disconnect();
   await producer.disconnect();
-  await sim.close();
-  await gateway.close();
-  await en.app.close();
-  await al.app.close();
-  await infrastructure.stop();
+  const db = new Pool({ connectionString: process.env['DATABASE_URL'], max: 1 });
+  run.defer(() => db.end());
+  await until(
+    'enrichment stored the company users',
+    async () =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM "${pipeline.enrichment.schema}".company_users`,
+        )
+      ).rows[0]!.n === userEvents.length,
+    60_000,
+  );
+
+  /** Three open tickets the whole pipeline has seen; false if alerting never counted 3. */
+  const prepare = async (wave: typeof users) => {
+    for (const user of wave) for (let i = 0; i < 3; i++) sim.world.createTicket({ requesterId: user.id });
+    return Promise.all(wave.map(async (user) => (await ready.wait(user.userId, 60_000)) !== undefined));
+  };
+  /** The 4th ticket, alone: its webhook leaves now; resolves with the arrivals measured from this moment. */
+  const fourth = async (user: (typeof users)[number]) => {
+    const start = performance.now();
+    sim.world.createTicket({ requesterId: user.id });
+    const alert = await alerted.wait(user.userId, 15_000);
+    // Recorded on arrival; read a moment later in case both came in one fetch, the alert's partition first.
+    const openSet = await openSetOf4.wait(user.userId, alert === undefined ? 0 : 1_000);
+    return {
+      alert: alert === undefined ? undefined : alert - start,
+      openSet: openSet === undefined ? undefined : openSet - start,
+    };
+  };
+
+  // Warm-up (not measured): the alert path's first decision, outbox rows and sends.
+  if (!(await prepare([warmUp!]))[0] || (await fourth(warmUp!)).alert === undefined)
+    throw new Error('the warm-up user never got an alert');
+
+  const toAlert: number[] = [];
+  const toOpenSet: number[] = [];
+  const openSetToAlert: number[] = [];
+  let notReady = 0;
+  let noAlert = 0;
+  for (let i = 0; i < users.length; i += WAVE) {
+    const wave = users.slice(i, i + WAVE);
+    const prepared = await prepare(wave);
+    for (const [j, user] of wave.entries()) {
+      if (!prepared[j]) {
+        notReady++;
+        continue;
+      }
+      const { alert, openSet } = await fourth(user);
+      if (alert === undefined) {
+        noAlert++;
+        continue;
+      }
+      toAlert.push(alert);
+      if (openSet !== undefined) {
+        toOpenSet.push(openSet);
+        openSetToAlert.push(alert - openSet);
+      }
+    }
+    console.log(`[${Math.min(i + WAVE, users.length)}/${users.length}] samples finished: ${toAlert.length}`);
+  }
+  await sim.webhooks.flush();
+
+  const hops = await kafkaHop(run, Math.max(samples, 50));
+  const p99 = percentileOf(toAlert, 99);
+  report(
+    'alerting',
+    [
+      `Measured ${measuredOn()}: \`${samples}\`, a world of ${tickets} tickets (${requesters.length} requesters), ` +
+        `reconciliation and tracing off. Started ${users.length} samples, finished ${toAlert.length}` +
+        ` (never counted 3: ${notReady}; no alert within 15 s: ${noAlert}); users prepared ${WAVE} at a time, ` +
+        `each 4th ticket timed alone.`,
+      '',
+      '| path | samples | p50 ms | p99 ms | max ms |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      latencyRow('baseline: one Kafka hop (produce acks=all → consume)', hops),
+      latencyRow("of which: webhook → enrichment's user.open-tickets (openCount 4)", toOpenSet),
+      latencyRow('of which: user.open-tickets → alert event (alerting)', openSetToAlert),
+      latencyRow('webhook → gateway → enrichment → alerting → alert event', toAlert),
+      '',
+      '| goal | measured | target | verdict |',
+      '| --- | ---: | ---: | --- |',
+      `| 4th open ticket's webhook → user.threshold.exceeded, p99 | ${Number.isFinite(p99) ? p99.toFixed(1) : '—'} ms over ${toAlert.length} samples | < ${GOAL.p99Ms} ms over ≥ ${GOAL.samples} | ${verdict(p99 < GOAL.p99Ms && toAlert.length >= GOAL.samples)} |`,
+    ].join('\n'),
+  );
+  const memory = pipeline.services.map((s) => `${s.name} ${s.memory().peakRssMb} MB`).join(', ');
+  console.log(`peak RSS: ${memory}`);
+  if (toAlert.length < users.length) console.error(`${users.length - toAlert.length} samples did not finish`);
+  return toAlert.length === users.length;
 }
 
-runBench(main);
+runBench(() => benchFrame('alert', measure));

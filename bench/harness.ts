@@ -1,5 +1,7 @@
 // What every benchmark shares: its own Kafka and Postgres unless KAFKA_BROKERS / DATABASE_URL point elsewhere,
 // percentiles, and a process that ends with the benchmark's verdict.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startKafka, startPostgres } from '@ticketflow/testing';
 
 /** Sets KAFKA_BROKERS and DATABASE_URL (starting what is missing); `stop` ends what it started. */
@@ -31,4 +33,14 @@ export function runBench(main: () => Promise<boolean | void>): void {
       process.exit(1);
     },
   );
+}
+
+/**
+ * A benchmark's result table for docs/benchmarks.md: printed, and written to $BENCH_REPORT_DIR/<name>.md when set
+ * (scripts/bench.sh splices each into the section between `<!-- bench:<name> -->` and `<!-- /bench:<name> -->`).
+ */
+export function report(name: string, markdown: string): void {
+  console.log(`\n${markdown}`);
+  const dir = process.env['BENCH_REPORT_DIR'];
+  if (dir) writeFileSync(join(dir, `${name}.md`), `${markdown.trim()}\n`);
 }

@@ -7,14 +7,15 @@
 // (account=each, each seed its own account) or over the whole run (account=one: every seed's simulator on one
 // host and port, so one budget, as one Zendesk account backfilled seed after seed).
 // Needs KAFKA_BROKERS and DATABASE_URL, or starts the test broker and uses the machine's Postgres.
-import { execFileSync, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { StatsBatchEvent } from '@ticketflow/contracts';
 import { createKafka, readToEnd } from '@ticketflow/kafka';
 import { canonicalJson } from '@ticketflow/stats';
-import { REPO_ROOT } from '@ticketflow/testing';
-import { benchInfrastructure, runBench } from './harness';
+import { REPO_ROOT, serviceArgs } from '@ticketflow/testing';
+import { benchInfrastructure, report, runBench } from './harness';
+import { measuredOn } from './pipeline';
+import { buildServices } from './processes';
 import { createTestSchema } from '@ticketflow/testing';
 import { ADMIN_EMAIL, mulberry32, startSimulator } from '@ticketflow/zendesk-simulator';
 import { statsEnv } from '@ticketflow/stats/testing';
@@ -78,11 +79,11 @@ async function runSeed(seed: number, kafkaBrokers: string): Promise<SeedResult> 
       0,
     );
   const run = () => {
-    const child = spawn(
-      process.execPath,
-      ['-r', './tools/register-paths.js', 'dist/apps/stats-collector/src/main.js'],
-      { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    const child = spawn(process.execPath, serviceArgs('stats-collector'), {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     return { child, exited: new Promise<number | null>((resolve) => child.once('exit', resolve)) };
   };
 
@@ -151,8 +152,7 @@ async function runSeed(seed: number, kafkaBrokers: string): Promise<SeedResult> 
 async function main() {
   const infrastructure = await benchInfrastructure();
   const { brokers } = infrastructure;
-  process.stdout.write('building the services (tsc -p tsconfig.build.json)\n');
-  execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', join(REPO_ROOT, 'tsconfig.build.json')]);
+  buildServices();
   process.stdout.write(
     `${seeds} seeds x ${hours} h, ${tickets} tickets, ${errorRate * 100} % answers 500/503, one kill -9 each, ` +
       `page size ${pageSize}, incremental budget ${perMinute > 0 ? `${perMinute}/min` : 'off'}` +
@@ -190,6 +190,21 @@ async function main() {
       `seeds over 1.05 x pages + failures: ${overAllowance}\n` +
       `wall: ${wall.toFixed(0)} s of collector runs (${((Date.now() - started) / 1000).toFixed(0)} s with each seed's set-up and checks)` +
       (perMinute > 0 ? `; budget bound ${bound} s; ratio ${(wall / Math.max(1, bound)).toFixed(3)}\n` : '\n'),
+  );
+  const n = (v: number) => v.toLocaleString('en');
+  const args = `${seeds} ${hours} ${errorRate} ${perMinute} ${pageSize} ${tickets} ${oneAccount ? 'one' : 'each'}`;
+  report(
+    'stats-backfill',
+    [
+      `Measured ${measuredOn()}: ${n(exact)} of ` +
+        `${n(seeds * hours)} hours equal the simulator's truth; runs killed once: ${kills} of ${seeds}.`,
+      '',
+      '| run | seeds | hours exact | killed | pages | requests answered | failed | wall | budget bound | wall / bound |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| \`${args}\` (${perMinute > 0 ? `${perMinute}/min` : 'limit off'}, pages of ${n(pageSize)}) | ${seeds} | ` +
+        `${n(exact)}/${n(seeds * hours)} | ${kills} | ${n(pages)} | ${n(answered)} | ${n(failed)} | ${n(Math.round(wall))} s | ` +
+        (perMinute > 0 ? `${n(bound)} s | ${(wall / Math.max(1, bound)).toFixed(3)} |` : '— | — |'),
+    ].join('\n'),
   );
   await infrastructure.stop();
   return exact === seeds * hours;
