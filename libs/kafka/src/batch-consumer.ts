@@ -116,6 +116,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
       up = true;
       // A new generation: partitions may have moved and come back, so no position is known any more.
       positioned.clear();
+      uncommitted.clear();
     });
     try {
       await current.connect();
@@ -142,6 +143,28 @@ export async function runBatchConsumer<S extends z.ZodType>(
 
   // Where each partition was last positioned (after a batch or an OffsetGap), within one group generation.
   const positioned = new Map<number, string>();
+
+  // Kafka's committed offsets only serve outside lag monitors and the first fetch after a restart (the database's
+  // offsets decide what is applied): committed at most once a second, not awaited by every batch as a broker round
+  // trip of its own.
+  const uncommitted = new Map<number, string>();
+  let commitTimer: NodeJS.Timeout | null = null;
+  const commitNow = (current: Consumer) => {
+    if (commitTimer) clearTimeout(commitTimer);
+    commitTimer = null;
+    const offsets = [...uncommitted].map(([partition, offset]) => ({
+      topic: options.topic.name,
+      partition,
+      offset,
+    }));
+    uncommitted.clear();
+    // A commit refused after a rebalance is harmless: the partition's new owner commits its own.
+    return offsets.length ? current.commitOffsets(offsets).catch(() => undefined) : Promise.resolve();
+  };
+  const commitSoon = (current: Consumer, partition: number, offset: string) => {
+    uncommitted.set(partition, offset);
+    commitTimer ??= setTimeout(() => void commitNow(current), 1_000);
+  };
   const retry = options.retry ?? DEFAULT_RETRY;
   const deadLetter = deadLetterSender(options);
 
@@ -284,7 +307,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
     span.end();
     positioned.set(batch.partition, nextOffset);
     resolveOffset(last);
-    await current.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
+    commitSoon(current, batch.partition, nextOffset);
     await heartbeat();
   };
 
@@ -295,6 +318,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
       stopped = true;
       up = false;
       if (restartTimer) clearTimeout(restartTimer);
+      if (consumer) await commitNow(consumer);
       await consumer?.disconnect();
     },
   };
