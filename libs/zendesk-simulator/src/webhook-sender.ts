@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, request, type OutgoingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   RECOMMENDED_TRIGGER_BODY,
   SIGNATURE_HEADER,
@@ -70,11 +68,6 @@ export const DEFAULT_TRIGGER_TEMPLATE = JSON.stringify(RECOMMENDED_TRIGGER_BODY)
  */
 export class WebhookSender {
   readonly deliveries: DeliveryRecord[] = [];
-  // Kept-alive connections, as Zendesk's delivery workers keep them.
-  private readonly agents = {
-    http: new Agent({ keepAlive: true }),
-    https: new HttpsAgent({ keepAlive: true }),
-  };
   private readonly inFlight = new Set<Promise<void>>();
   private readonly rng: Rng;
   private readonly unsubscribe: () => void;
@@ -95,8 +88,6 @@ export class WebhookSender {
 
   close() {
     this.unsubscribe();
-    this.agents.http.destroy();
-    this.agents.https.destroy();
   }
 
   /** Resolves when every scheduled delivery (with retries) has finished. */
@@ -166,9 +157,9 @@ export class WebhookSender {
       let status: DeliveryAttempt['status'];
       let retryAfter: number | null = null;
       try {
-        const response = await this.post(
-          target.endpoint,
-          {
+        const response = await fetch(target.endpoint, {
+          method: 'POST',
+          headers: {
             'content-type': 'application/json',
             'user-agent': 'Zendesk Webhook',
             'x-zendesk-account-id': String(SIMULATOR_ACCOUNT_ID),
@@ -177,10 +168,13 @@ export class WebhookSender {
             [SIGNATURE_HEADER]: signWebhook(target.signingSecret, timestamp, record.body),
             [SIGNATURE_TIMESTAMP_HEADER]: timestamp,
           },
-          record.body,
-        );
+          body: record.body,
+          signal: AbortSignal.timeout(this.faults.timeoutMs),
+        });
         status = response.status;
-        retryAfter = response.retryAfter === null ? null : Number(response.retryAfter);
+        const header = response.headers.get('retry-after');
+        retryAfter = header === null ? null : Number(header);
+        await response.arrayBuffer();
       } catch (error) {
         status = (error as Error).name === 'TimeoutError' ? 'timeout' : 'network-error';
       }
@@ -201,49 +195,6 @@ export class WebhookSender {
       }
       await sleep(wait);
     }
-  }
-
-  /**
-   * One POST with node:http (a load generator sending 1,000 webhooks a second spent most of its CPU in fetch); the
-   * whole exchange is bounded by the delivery timeout, as Zendesk bounds it.
-   */
-  private post(
-    endpoint: string,
-    headers: OutgoingHttpHeaders,
-    body: string,
-  ): Promise<{ status: number; retryAfter: string | null }> {
-    const url = new URL(endpoint);
-    const https = url.protocol === 'https:';
-    return new Promise((resolve, reject) => {
-      const req = (https ? httpsRequest : request)(
-        url,
-        {
-          method: 'POST',
-          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-          agent: https ? this.agents.https : this.agents.http,
-        },
-        (res) => {
-          res.resume(); // only the status and Retry-After matter; the body is read to its end and dropped
-          res.once('end', () => {
-            clearTimeout(timer);
-            resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] ?? null });
-          });
-          res.once('error', (error) => {
-            clearTimeout(timer);
-            reject(error);
-          });
-        },
-      );
-      const timer = setTimeout(
-        () => req.destroy(Object.assign(new Error('delivery timed out'), { name: 'TimeoutError' })),
-        this.faults.timeoutMs,
-      );
-      req.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      req.end(body);
-    });
   }
 }
 
