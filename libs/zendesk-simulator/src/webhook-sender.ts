@@ -76,8 +76,15 @@ export class WebhookSender {
   constructor(
     private readonly world: World,
     readonly targets: WebhookTarget[],
-    options: { faults?: Partial<DeliveryFaults>; seed?: number; retryDelayMs?: number } = {},
+    options: {
+      faults?: Partial<DeliveryFaults>;
+      seed?: number;
+      retryDelayMs?: number;
+      /** Requests in flight at once (Zendesk delivers through a pool of workers); the rest wait their turn. */
+      concurrency?: number;
+    } = {},
   ) {
+    this.concurrency = options.concurrency ?? 256;
     this.faults = { ...NO_DELIVERY_FAULTS, ...options.faults };
     this.rng = mulberry32(options.seed ?? 7);
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
@@ -85,6 +92,22 @@ export class WebhookSender {
   }
 
   private readonly retryDelayMs: number;
+  private readonly concurrency: number;
+  private active = 0;
+  private readonly queued: (() => void)[] = [];
+
+  /** One HTTP request at a time per pool slot: a load beyond what the receiver answers queues here, not in sockets. */
+  private async withSlot<T>(request: () => Promise<T>): Promise<T> {
+    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.queued.push(resolve));
+    else this.active++;
+    try {
+      return await request();
+    } finally {
+      const next = this.queued.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
 
   close() {
     this.unsubscribe();
@@ -153,28 +176,30 @@ export class WebhookSender {
     let conflicts = 0;
     let timeouts = 0;
     for (;;) {
-      const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       let status: DeliveryAttempt['status'];
       let retryAfter: number | null = null;
       try {
-        const response = await fetch(target.endpoint, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': 'Zendesk Webhook',
-            'x-zendesk-account-id': String(SIMULATOR_ACCOUNT_ID),
-            'x-zendesk-webhook-id': target.id,
-            'x-zendesk-webhook-invocation-id': record.invocationId,
-            [SIGNATURE_HEADER]: signWebhook(target.signingSecret, timestamp, record.body),
-            [SIGNATURE_TIMESTAMP_HEADER]: timestamp,
-          },
-          body: record.body,
-          signal: AbortSignal.timeout(this.faults.timeoutMs),
-        });
-        status = response.status;
-        const header = response.headers.get('retry-after');
-        retryAfter = header === null ? null : Number(header);
-        await response.arrayBuffer();
+        ({ status, retryAfter } = await this.withSlot(async () => {
+          // Signed when sent, as Zendesk signs each attempt.
+          const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+          const response = await fetch(target.endpoint, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'user-agent': 'Zendesk Webhook',
+              'x-zendesk-account-id': String(SIMULATOR_ACCOUNT_ID),
+              'x-zendesk-webhook-id': target.id,
+              'x-zendesk-webhook-invocation-id': record.invocationId,
+              [SIGNATURE_HEADER]: signWebhook(target.signingSecret, timestamp, record.body),
+              [SIGNATURE_TIMESTAMP_HEADER]: timestamp,
+            },
+            body: record.body,
+            signal: AbortSignal.timeout(this.faults.timeoutMs),
+          });
+          const header = response.headers.get('retry-after');
+          await response.arrayBuffer();
+          return { status: response.status, retryAfter: header === null ? null : Number(header) };
+        }));
       } catch (error) {
         status = (error as Error).name === 'TimeoutError' ? 'timeout' : 'network-error';
       }
