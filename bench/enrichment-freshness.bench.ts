@@ -267,7 +267,11 @@ async function measure(run: BenchRun): Promise<boolean> {
       `Measured ${measuredOn()}: \`${rate} ${seconds}\`, reconciliation off (webhooks are the only source), ` +
         `tracing off. Load generator: ${n(load.changes)} changes in ${load.seconds.toFixed(1)} s, ` +
         `**${(load.changes / load.seconds).toFixed(0)} changes/s achieved** of ${rate} asked; ` +
-        `${n(webhooks.webhooks)} webhooks (${n(webhooks.delivered)} answered 2xx); its event loop ` +
+        `${n(webhooks.webhooks)} webhooks (${n(webhooks.delivered)} answered 2xx; sent again after a first attempt that got ${
+          Object.entries(webhooks.retried)
+            .map(([status, count]) => `${status}: ${n(count)}`)
+            .join(', ') || 'nothing else'
+        }); its event loop ` +
         `${Math.round(load.busy * 100)} % busy, delay p99 ${load.loopDelayP99Ms.toFixed(1)} ms ` +
         `(measuring thread: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms). ` +
         `CPU during the load (share of one core): ${loadCpu}; idle for 3 s before it: ${idleCpu}.`,

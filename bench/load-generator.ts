@@ -26,7 +26,7 @@ export type FromGenerator =
   /** The scenario made its last change. */
   | { type: 'load-done'; at: number; changes: number; seconds: number; loopDelayP99Ms: number; busy: number }
   /** Every webhook of the run answered. */
-  | { type: 'flushed'; webhooks: number; delivered: number }
+  | { type: 'flushed'; webhooks: number; delivered: number; retried: Record<string, number> }
   | { type: 'closed' };
 
 export interface GeneratorOptions {
@@ -83,10 +83,16 @@ async function main() {
     });
     await sim.webhooks!.flush();
     const deliveries = sim.webhooks!.deliveries.slice(first);
+    // Deliveries Zendesk's rules had to send again, by what their first attempt got (a 503, a timeout): the tail.
+    const retried: Record<string, number> = {};
+    for (const d of deliveries)
+      if (d.attempts.length > 1)
+        retried[String(d.attempts[0]!.status)] = (retried[String(d.attempts[0]!.status)] ?? 0) + 1;
     post({
       type: 'flushed',
       webhooks: deliveries.length,
       delivered: deliveries.filter((d) => d.outcome === 'delivered').length,
+      retried,
     });
   };
 

@@ -92,6 +92,10 @@ export async function benchFrame(
     void cleanup().finally(() => process.exit(1));
   };
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  process.once('uncaughtException', (error) => {
+    console.error(error);
+    interrupted('uncaught exception');
+  });
   try {
     buildServices();
     return await measure(run);

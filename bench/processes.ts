@@ -41,6 +41,8 @@ export async function startBenchService(
   env: Record<string, string>,
 ): Promise<BenchService> {
   const child = await startServiceProcess(app, port, env);
+  // However the benchmark ends, its services end with it (they would hold the ports of the next run).
+  process.once('exit', () => child.kill('SIGKILL'));
   const kb = (field: string) => {
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
     return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
@@ -52,8 +54,12 @@ export async function startBenchService(
     url: `http://127.0.0.1:${port}`,
     child,
     memory() {
-      if (child.exitCode === null && child.signalCode === null)
-        last = { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+      try {
+        if (child.exitCode === null && child.signalCode === null)
+          last = { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+      } catch {
+        // a sample missed (e.g. the load generator holding every file descriptor): the peak is read again later
+      }
       return last;
     },
     cpuSeconds() {
