@@ -222,17 +222,35 @@ describe('EnrichmentProjector against real Postgres', () => {
         '2',
       ),
     );
+    let phoneOnly = true;
     const zendesk = {
       showManyUsers: async (ids: string[]) =>
         ids
           .filter((id) => id === '901' || id === '902')
-          .map((id) => ({ id: Number(id), email: id === '901' ? null : 'nine-o-two@example.com' })),
+          .map((id) => ({
+            id: Number(id),
+            email: id === '902' ? 'nine-o-two@example.com' : phoneOnly ? null : 'nine-o-one@example.com',
+          })),
     };
-    const resolver = new RequesterResolver(db, zendesk as never, projector);
+    let now = 1_000_000;
+    const resolver = new RequesterResolver(db, zendesk as never, projector, {
+      askAgainAfterMs: 60_000,
+      now: () => now,
+    });
     expect(await resolver.resolvePending()).toBe(1);
     const [row] = await db.query(
       `SELECT email_normalized FROM zendesk_requesters WHERE requester_id = '902'`,
     );
     expect(row.email_normalized).toBe('nine-o-two@example.com');
+
+    // The phone-only user gains an email: asked again once the pause is over, never given up on.
+    phoneOnly = false;
+    expect(await resolver.resolvePending()).toBe(0);
+    now += 60_001;
+    expect(await resolver.resolvePending()).toBe(1);
+    const [later] = await db.query(
+      `SELECT email_normalized FROM zendesk_requesters WHERE requester_id = '901'`,
+    );
+    expect(later.email_normalized).toBe('nine-o-one@example.com');
   });
 });

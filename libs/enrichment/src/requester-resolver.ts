@@ -8,14 +8,26 @@ import { unresolvedAmong, unresolvedRequesters } from './store';
  * (100 per call, within the client's rate budget) so tickets attach to their users.
  */
 export class RequesterResolver {
-  /** Ids Zendesk did not return (deleted users): not asked again by this process. */
-  private readonly missing = new Set<string>();
+  /**
+   * Ids Zendesk returned without an email or not at all (deleted, or phone-only users), with when to ask again: a
+   * user may gain an email later, and their tickets must then reach their company user.
+   */
+  private readonly missing = new Map<string, number>();
 
   constructor(
     private readonly db: DataSource,
     private readonly zendesk: ZendeskClient,
     private readonly projector: EnrichmentProjector,
+    private readonly options: { askAgainAfterMs?: number; now?: () => number } = {},
   ) {}
+
+  private asked(id: string): boolean {
+    const again = this.missing.get(id);
+    if (again === undefined) return false;
+    if (again > (this.options.now ?? Date.now)()) return true;
+    this.missing.delete(id);
+    return false;
+  }
 
   /** Resolves every unresolved requester; returns how many were resolved. */
   async resolvePending(): Promise<number> {
@@ -38,14 +50,15 @@ export class RequesterResolver {
 
   /** One Users API call for up to 100 of these ids; null when none is left to ask for. */
   private async resolve(candidates: string[]): Promise<number | null> {
-    const ids = candidates.filter((id) => !this.missing.has(id)).slice(0, 100);
+    const ids = candidates.filter((id) => !this.asked(id)).slice(0, 100);
     if (ids.length === 0) return null;
     // Zendesk users of phone, messaging or social channels have `email: null`: they match no company user.
     const users = (await this.zendesk.showManyUsers(ids)).filter(
       (u) => typeof (u.email as unknown) === 'string' && u.email !== '',
     );
     const found = new Set(users.map((u) => String(u.id)));
-    for (const id of ids) if (!found.has(id)) this.missing.add(id);
+    const again = (this.options.now ?? Date.now)() + (this.options.askAgainAfterMs ?? 600_000);
+    for (const id of ids) if (!found.has(id)) this.missing.set(id, again);
     await this.projector.addRequesters(users.map((u) => ({ requesterId: String(u.id), email: u.email })));
     return users.length;
   }
