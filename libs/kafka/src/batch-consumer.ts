@@ -161,9 +161,10 @@ export async function runBatchConsumer<S extends z.ZodType>(
     // A commit refused after a rebalance is harmless: the partition's new owner commits its own.
     return offsets.length ? current.commitOffsets(offsets).catch(() => undefined) : Promise.resolve();
   };
-  const commitSoon = (current: Consumer, partition: number, offset: string) => {
+  const commitSoon = (partition: number, offset: string) => {
     uncommitted.set(partition, offset);
-    commitTimer ??= setTimeout(() => void commitNow(current), 1_000);
+    // The live consumer when the timer fires: one that crashed meanwhile was replaced.
+    commitTimer ??= setTimeout(() => void (consumer && commitNow(consumer)), 1_000);
   };
   const retry = options.retry ?? DEFAULT_RETRY;
   const deadLetter = deadLetterSender(options);
@@ -307,7 +308,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
     span.end();
     positioned.set(batch.partition, nextOffset);
     resolveOffset(last);
-    commitSoon(current, batch.partition, nextOffset);
+    commitSoon(batch.partition, nextOffset);
     await heartbeat();
   };
 
