@@ -3,6 +3,35 @@ import type { TicketRow, TransitionRow } from './projection';
 
 /** Read-model writes as set-based SQL: one statement per table per batch. */
 
+/** The tickets table's projected columns: name, TicketRow field, Postgres type. Every statement below derives from it. */
+const TICKET_FIELDS: [column: string, field: keyof TicketRow, type: string][] = [
+  ['ticket_id', 'ticketId', 'text'],
+  ['requester_id', 'requesterId', 'text'],
+  ['subject', 'subject', 'text'],
+  ['status', 'status', 'text'],
+  ['status_category', 'statusCategory', 'text'],
+  ['custom_status_id', 'customStatusId', 'text'],
+  ['priority', 'priority', 'text'],
+  ['assignee_id', 'assigneeId', 'text'],
+  ['created_at', 'createdAt', 'timestamptz'],
+  ['updated_at', 'updatedAt', 'timestamptz'],
+  ['solved_at', 'solvedAt', 'timestamptz'],
+  ['open', 'open', 'boolean'],
+  ['deleted', 'deleted', 'text'],
+  ['order_key', 'orderKey', 'text'],
+  ['last_event_id', 'lastEventId', 'text'],
+];
+const TICKET_COLUMNS = TICKET_FIELDS.map(([column]) => column).join(', ');
+/** Postgres reads one typed array per column far faster than a JSON document of records; one statement per batch. */
+const TICKET_UNNEST = `unnest(${TICKET_FIELDS.map(([, , type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
+const ticketArrays = (rows: TicketRow[]) => TICKET_FIELDS.map(([, field]) => rows.map((r) => r[field]));
+/** `column = <source>.column` for every column but the key, and the projection time. */
+const assignFrom = (source: string) =>
+  [
+    ...TICKET_FIELDS.slice(1).map(([column]) => `${column} = ${source}.${column}`),
+    'projected_at = now()',
+  ].join(', ');
+
 export async function loadTickets(
   manager: EntityManager,
   ticketIds: string[],
@@ -36,36 +65,6 @@ export function toTicketRow(r: Record<string, unknown>): TicketRow {
   };
 }
 
-const TICKET_COLUMNS = `ticket_id, requester_id, subject, status, status_category, custom_status_id, priority,
-  assignee_id, created_at, updated_at, solved_at, open, deleted, order_key, last_event_id`;
-
-/**
- * The rows as one typed array per column, for `unnest`: Postgres reads arrays far faster than a JSON document of
- * records, and the statement stays one per batch.
- */
-function ticketArrays(rows: TicketRow[]) {
-  return [
-    rows.map((r) => r.ticketId),
-    rows.map((r) => r.requesterId),
-    rows.map((r) => r.subject),
-    rows.map((r) => r.status),
-    rows.map((r) => r.statusCategory),
-    rows.map((r) => r.customStatusId),
-    rows.map((r) => r.priority),
-    rows.map((r) => r.assigneeId),
-    rows.map((r) => r.createdAt),
-    rows.map((r) => r.updatedAt),
-    rows.map((r) => r.solvedAt),
-    rows.map((r) => r.open),
-    rows.map((r) => r.deleted),
-    rows.map((r) => r.orderKey),
-    rows.map((r) => r.lastEventId),
-  ];
-}
-const TICKET_UNNEST = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-  $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::boolean[], $13::text[], $14::text[],
-  $15::text[])`;
-
 /**
  * Stores projected rows. `existing` are ticket ids this transaction loaded (and locked): those are updated in place,
  * the others inserted. Either way a row only replaces one ordered before it.
@@ -79,11 +78,7 @@ export async function upsertTickets(
   const inserts = rows.filter((r) => !existing.has(r.ticketId));
   if (updates.length > 0)
     await manager.query(
-      `UPDATE tickets t SET
-         requester_id = r.requester_id, subject = r.subject, status = r.status, status_category = r.status_category,
-         custom_status_id = r.custom_status_id, priority = r.priority, assignee_id = r.assignee_id,
-         created_at = r.created_at, updated_at = r.updated_at, solved_at = r.solved_at, open = r.open,
-         deleted = r.deleted, order_key = r.order_key, last_event_id = r.last_event_id, projected_at = now()
+      `UPDATE tickets t SET ${assignFrom('r')}
        FROM ${TICKET_UNNEST} AS r(${TICKET_COLUMNS})
        WHERE t.ticket_id = r.ticket_id AND t.order_key <= r.order_key`,
       ticketArrays(updates),
@@ -92,13 +87,7 @@ export async function upsertTickets(
     await manager.query(
       `INSERT INTO tickets (${TICKET_COLUMNS})
        SELECT * FROM ${TICKET_UNNEST}
-       ON CONFLICT (ticket_id) DO UPDATE SET
-         requester_id = EXCLUDED.requester_id, subject = EXCLUDED.subject, status = EXCLUDED.status,
-         status_category = EXCLUDED.status_category, custom_status_id = EXCLUDED.custom_status_id,
-         priority = EXCLUDED.priority, assignee_id = EXCLUDED.assignee_id, created_at = EXCLUDED.created_at,
-         updated_at = EXCLUDED.updated_at, solved_at = EXCLUDED.solved_at, open = EXCLUDED.open,
-         deleted = EXCLUDED.deleted, order_key = EXCLUDED.order_key, last_event_id = EXCLUDED.last_event_id,
-         projected_at = now()
+       ON CONFLICT (ticket_id) DO UPDATE SET ${assignFrom('EXCLUDED')}
        WHERE tickets.order_key <= EXCLUDED.order_key`,
       ticketArrays(inserts),
     );
