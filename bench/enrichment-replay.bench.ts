@@ -5,14 +5,13 @@
 // Needs KAFKA_BROKERS and DATABASE_URL, or starts the test broker and uses the machine's Postgres.
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { backOff } from 'exponential-backoff';
 import { Client } from 'pg';
 import { Topics, deadLetterTopicOf, type TicketEvent } from '@ticketflow/contracts';
 import { EventProducer, createKafka, ensureTopics, withDeadLetter } from '@ticketflow/kafka';
 import { benchInfrastructure, report, runBench } from './harness';
-import { buildServices, startBenchService } from './processes';
+import { buildServices, commandCpuSeconds, startBenchService, type BenchService } from './processes';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const ticketCount = Number(process.argv[3] ?? 100_000);
@@ -86,31 +85,12 @@ async function usersApi(): Promise<{ url: string; close: () => void }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
-/** CPU seconds used so far by each kind of process on the machine (utime + stime from /proc). */
-function cpuSeconds(enrichmentPid: number): Record<string, number> {
-  const used: Record<string, number> = {};
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const kind =
-        Number(pid) === enrichmentPid
-          ? 'enrichment'
-          : name.startsWith('postgres')
-            ? 'postgres'
-            : name === 'java'
-              ? 'kafka'
-              : Number(pid) === process.pid
-                ? 'benchmark'
-                : null;
-      if (kind) used[kind] = (used[kind] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return used;
-}
+/** CPU seconds used so far by the enrichment process, Postgres and Kafka. */
+const cpuSeconds = (enrichment: BenchService) => ({
+  enrichment: enrichment.cpuSeconds(),
+  postgres: commandCpuSeconds('postgres'),
+  kafka: commandCpuSeconds('java'),
+});
 
 const count = (n: number) => Math.round(n).toLocaleString('en');
 
@@ -209,7 +189,7 @@ async function main() {
     let first = 0;
     while ((first = await applied()) === 0) await new Promise((r) => setTimeout(r, 20));
     started = Date.now();
-    const cpuBefore = cpuSeconds(enrichment.child.pid!);
+    const cpuBefore = cpuSeconds(enrichment);
     let done = first;
     for (let reported = started; done < total;) {
       await new Promise((r) => setTimeout(r, 50));
@@ -223,7 +203,7 @@ async function main() {
       }
     }
     const projectionSeconds = (Date.now() - started) / 1000;
-    const cpuAfter = cpuSeconds(enrichment.child.pid!);
+    const cpuAfter = cpuSeconds(enrichment);
     const { peakRssMb } = enrichment.memory();
     await enrichment.stop();
 
@@ -256,7 +236,7 @@ async function main() {
     const projectionRate = measured / projectionSeconds;
     const rawRate = total / rawSeconds;
     const ratio = projectionRate / rawRate;
-    const cpu = (kind: string) => ((cpuAfter[kind] ?? 0) - (cpuBefore[kind] ?? 0)).toFixed(1);
+    const cpu = (kind: keyof typeof cpuAfter) => (cpuAfter[kind] - cpuBefore[kind]).toFixed(1);
     report(
       'replay',
       [
