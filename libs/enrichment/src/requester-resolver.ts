@@ -21,10 +21,14 @@ export class RequesterResolver {
     private readonly options: { askAgainAfterMs?: number; now?: () => number } = {},
   ) {}
 
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
   private asked(id: string): boolean {
     const again = this.missing.get(id);
     if (again === undefined) return false;
-    if (again > (this.options.now ?? Date.now)()) return true;
+    if (again > this.now()) return true;
     this.missing.delete(id);
     return false;
   }
@@ -57,7 +61,7 @@ export class RequesterResolver {
       (u) => typeof (u.email as unknown) === 'string' && u.email !== '',
     );
     const found = new Set(users.map((u) => String(u.id)));
-    const again = (this.options.now ?? Date.now)() + (this.options.askAgainAfterMs ?? 600_000);
+    const again = this.now() + (this.options.askAgainAfterMs ?? 600_000);
     for (const id of ids) if (!found.has(id)) this.missing.set(id, again);
     await this.projector.addRequesters(users.map((u) => ({ requesterId: String(u.id), email: u.email })));
     return users.length;

@@ -149,7 +149,8 @@ export async function runBatchConsumer<S extends z.ZodType>(
   // trip of its own.
   const uncommitted = new Map<number, string>();
   let commitTimer: NodeJS.Timeout | null = null;
-  const commitNow = (current: Consumer) => {
+  /** Commits what is pending through the live consumer (one that crashed meanwhile was replaced). */
+  const commitNow = () => {
     if (commitTimer) clearTimeout(commitTimer);
     commitTimer = null;
     const offsets = [...uncommitted].map(([partition, offset]) => ({
@@ -159,12 +160,13 @@ export async function runBatchConsumer<S extends z.ZodType>(
     }));
     uncommitted.clear();
     // A commit refused after a rebalance is harmless: the partition's new owner commits its own.
-    return offsets.length ? current.commitOffsets(offsets).catch(() => undefined) : Promise.resolve();
+    return offsets.length && consumer
+      ? consumer.commitOffsets(offsets).catch(() => undefined)
+      : Promise.resolve();
   };
   const commitSoon = (partition: number, offset: string) => {
     uncommitted.set(partition, offset);
-    // The live consumer when the timer fires: one that crashed meanwhile was replaced.
-    commitTimer ??= setTimeout(() => void (consumer && commitNow(consumer)), 1_000);
+    commitTimer ??= setTimeout(() => void commitNow(), 1_000);
   };
   const retry = options.retry ?? DEFAULT_RETRY;
   const deadLetter = deadLetterSender(options);
@@ -319,7 +321,7 @@ export async function runBatchConsumer<S extends z.ZodType>(
       stopped = true;
       up = false;
       if (restartTimer) clearTimeout(restartTimer);
-      if (consumer) await commitNow(consumer);
+      await commitNow();
       await consumer?.disconnect();
     },
   };
