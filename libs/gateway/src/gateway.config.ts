@@ -3,6 +3,7 @@ import { EnvFields } from '@ticketflow/config';
 
 export const GatewayEnv = z.object({
   PORT: EnvFields.port(3001),
+  HOST: EnvFields.host,
   KAFKA_BROKERS: EnvFields.kafkaBrokers,
   /** Replication of the topics the gateway creates when missing (3 on a production cluster). */
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),

@@ -156,8 +156,14 @@ describe('webhook-gateway against the real broker', () => {
       detail: expect.stringContaining('detail'),
     });
 
-    const huge = await signedPost(events, JSON.stringify({ padding: 'x'.repeat(config.WEBHOOK_MAX_BYTES) }));
+    const hugeBody = JSON.stringify({ padding: 'x'.repeat(config.WEBHOOK_MAX_BYTES) });
+    // Headers first: an unsigned body is refused for its signature whatever its size, before it is read.
+    const hugeUnsigned = await fetch(events, { method: 'POST', body: hugeBody });
+    expect(hugeUnsigned.status).toBe(401);
+    expect(await hugeUnsigned.json()).toMatchObject({ reason: 'missing-signature' });
+    const huge = await signedPost(events, hugeBody);
     expect(huge.status).toBe(413);
+    expect(await huge.json()).toMatchObject({ error: 'payload-too-large', reason: 'payload-too-large' });
     // Answered before the body was read: a kept-alive connection would take its rest for the next webhook.
     expect(huge.headers.get('connection')).toBe('close');
 
@@ -169,7 +175,8 @@ describe('webhook-gateway against the real broker', () => {
     expect(((await badTrigger.json()) as { detail: string }).detail).toContain('requester_email');
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).toMatch(/webhooks_rejected_total\{[^}]*reason="missing-signature"[^}]*\} 1/);
+    expect(metrics).toMatch(/webhooks_rejected_total\{[^}]*reason="missing-signature"[^}]*\} 2/);
+    expect(metrics).toMatch(/webhooks_rejected_total\{[^}]*reason="payload-too-large"[^}]*\} 1/);
     expect(metrics).toMatch(
       /webhooks_ignored_total\{[^}]*type="zen:event-type:user.active_changed"[^}]*\} 1/,
     );
@@ -270,27 +277,39 @@ describe('webhook-gateway against the real broker', () => {
     });
   });
 
-  it('disconnects from Kafka on SIGTERM as on app.close(), through Nest shutdown hooks', async () => {
-    type Stop = (gateway: INestApplication, onSigterm: (signal: string) => unknown) => unknown;
+  it('stops once on SIGTERM or SIGINT as on app.close(); a second signal does not cut the stop short', async () => {
+    type Stop = (gateway: INestApplication, onSignal: (signal: string) => unknown) => Promise<unknown>;
     const shutDown = async (stop: Stop) => {
       const before = new Set(process.listeners('SIGTERM'));
       const { app: gateway, runtime } = await createGatewayApp(gatewayConfig());
       await listen(gateway);
       const spies = [jest.spyOn(runtime.producer, 'disconnect'), jest.spyOn(runtime.admin, 'disconnect')];
-      const onSigterm = process.listeners('SIGTERM').find((listener) => !before.has(listener))!;
-      await stop(gateway, onSigterm as (signal: string) => unknown);
+      const onSignal = process.listeners('SIGTERM').find((listener) => !before.has(listener))!;
+      expect(process.listeners('SIGINT')).toContain(onSignal);
+      await stop(gateway, onSignal as (signal: string) => unknown);
       expect(gateway.getHttpServer().listening).toBe(false);
+      // Closed: the process no longer listens for signals on this app's behalf.
+      expect(process.listeners('SIGTERM')).not.toContain(onSignal);
+      expect(process.listeners('SIGINT')).not.toContain(onSignal);
       return spies.map((spy) => spy.mock.calls.length);
     };
 
     expect(await shutDown((gateway) => gateway.close())).toEqual([1, 1]);
-    // Nest re-raises the signal once its hooks ran: stubbed, so the test process lives on.
-    const kill = jest.spyOn(process, 'kill').mockImplementation(() => true);
+    // The process exits once the app closed: stubbed, so the test process lives on.
+    let exited: (code: number) => void = () => undefined;
+    const exit = jest.spyOn(process, 'exit').mockImplementation(((code: number) => exited(code)) as never);
     try {
-      expect(await shutDown((_gateway, onSigterm) => onSigterm('SIGTERM'))).toEqual([1, 1]);
-      expect(kill).toHaveBeenCalledWith(process.pid, 'SIGTERM');
+      const stopped = await shutDown(async (_gateway, onSignal) => {
+        const code = new Promise<number>((resolve) => (exited = resolve));
+        // Ctrl-C, then a supervisor's TERM while the first is still closing: one stop, carried to its end.
+        onSignal('SIGINT');
+        onSignal('SIGTERM');
+        expect(await code).toBe(0);
+      });
+      expect(stopped).toEqual([1, 1]);
+      expect(exit).toHaveBeenCalledTimes(1);
     } finally {
-      kill.mockRestore();
+      exit.mockRestore();
     }
   });
 

@@ -46,7 +46,10 @@ export class WebhookController {
     status: 401,
     description: 'signature missing, wrong, or timestamp outside the tolerance window',
   })
-  @ApiResponse({ status: 413, description: 'body larger than WEBHOOK_MAX_BYTES; the connection is closed' })
+  @ApiResponse({
+    status: 413,
+    description: 'signed, but the body is larger than WEBHOOK_MAX_BYTES; the connection is closed',
+  })
   @ApiResponse({ status: 503, description: 'Kafka did not acknowledge; Retry-After says when to retry' })
   events(@Req() req: Request, @Res() res: Response) {
     return this.receive('events', req, res);
@@ -65,33 +68,22 @@ export class WebhookController {
     description: 'not the recommended body, or values the topic contract refuses; the reason names the field',
   })
   @ApiResponse({ status: 401, description: 'bad signature' })
-  @ApiResponse({ status: 413, description: 'too large' })
+  @ApiResponse({ status: 413, description: 'signed, but larger than WEBHOOK_MAX_BYTES' })
   @ApiResponse({ status: 503, description: 'Kafka unavailable; retry after Retry-After' })
   trigger(@Req() req: Request, @Res() res: Response) {
     return this.receive('trigger', req, res);
   }
 
   private async receive(kind: WebhookKind, req: Request, res: Response) {
+    // Unsigned or stale requests are refused before a byte of their body is read.
+    const refused = this.webhooks.refuseBeforeBody(kind, req.headers);
+    if (refused) return reply(res, refused);
     let raw: Buffer;
     try {
       // The raw bytes: the signature covers them exactly, so nothing parses the body before us.
       raw = await getRawBody(req, { limit: res.locals['maxBytes'] as number });
     } catch (error) {
-      const tooLarge = (error as { type?: string }).type === 'entity.too.large';
-      return reply(
-        res,
-        tooLarge
-          ? {
-              status: 413,
-              // The unread rest of the body would be taken for the next request on a kept-alive connection.
-              headers: { connection: 'close' },
-              body: { error: 'payload-too-large', reason: `body over ${res.locals['maxBytes']} bytes` },
-            }
-          : {
-              status: 400,
-              body: { error: 'bad-request', reason: 'unreadable-body', detail: (error as Error).message },
-            },
-      );
+      return reply(res, this.webhooks.unreadable(kind, error as Error));
     }
     // Not caught: a fault of ours is a 500 (Nest's filter), never a 400 that blames and loses the webhook.
     reply(res, await this.webhooks.handle(kind, raw, req.headers));

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { LRUCache } from 'lru-cache';
 import { Topics, type TicketEvent } from '@ticketflow/contracts';
-import { decideWebhook, type WebhookKind } from '@ticketflow/zendesk';
+import { decideWebhook, decideWebhookHeaders, type WebhookKind } from '@ticketflow/zendesk';
 import { RUNTIME } from '@ticketflow/service';
 import type { GatewayRuntime } from './gateway.runtime';
 
@@ -39,6 +39,41 @@ export class WebhookService {
       config.DEDUP_CACHE_SIZE > 0 ? new LRUCache({ max: config.DEDUP_CACHE_SIZE, ttl: 3_600_000 }) : null;
   }
 
+  /**
+   * Checked before the body is read: a request without a valid signature header or timestamp gets its 401
+   * whatever its size; only signed-looking requests are read, up to WEBHOOK_MAX_BYTES.
+   */
+  refuseBeforeBody(
+    kind: WebhookKind,
+    headers: Record<string, string | string[] | undefined>,
+  ): WebhookAnswer | null {
+    const refusal = decideWebhookHeaders(headers, {
+      toleranceMs: this.config.WEBHOOK_TOLERANCE_SECONDS * 1000,
+    });
+    if (!refusal) return null;
+    this.metrics.received.inc({ endpoint: kind });
+    return this.refuse(kind, refusal.status, refusal.reason);
+  }
+
+  /** The body could not be read whole: over WEBHOOK_MAX_BYTES (413) or cut off (400). */
+  unreadable(kind: WebhookKind, error: Error & { type?: string }): WebhookAnswer {
+    this.metrics.received.inc({ endpoint: kind });
+    if (error.type !== 'entity.too.large') return this.refuse(kind, 400, 'unreadable-body', error.message);
+    return {
+      ...this.refuse(kind, 413, 'payload-too-large', `body over ${this.config.WEBHOOK_MAX_BYTES} bytes`),
+      // The unread rest of the body would be taken for the next request on a kept-alive connection.
+      headers: { connection: 'close' },
+    };
+  }
+
+  private refuse(kind: WebhookKind, status: number, reason: string, detail?: string): WebhookAnswer {
+    this.metrics.rejected.inc({ endpoint: kind, reason });
+    // The reason, never the body: it may hold personal data.
+    this.logger.warn({ msg: 'webhook rejected', endpoint: kind, reason });
+    const error = status === 401 ? 'unauthorized' : status === 413 ? 'payload-too-large' : 'bad-request';
+    return { status, body: { error, reason, ...(detail === undefined ? {} : { detail }) } };
+  }
+
   async handle(
     kind: WebhookKind,
     rawBody: Buffer,
@@ -69,19 +104,8 @@ export class WebhookService {
       secrets: this.config.ZENDESK_WEBHOOK_SECRETS,
       toleranceMs: this.config.WEBHOOK_TOLERANCE_SECONDS * 1000,
     });
-    if (decision.outcome === 'reject') {
-      this.metrics.rejected.inc({ endpoint: kind, reason: decision.reason });
-      // The reason, never the body: it may hold personal data.
-      this.logger.warn({ msg: 'webhook rejected', endpoint: kind, reason: decision.reason });
-      return {
-        status: decision.status,
-        body: {
-          error: decision.status === 401 ? 'unauthorized' : 'bad-request',
-          reason: decision.reason,
-          detail: decision.detail,
-        },
-      };
-    }
+    if (decision.outcome === 'reject')
+      return this.refuse(kind, decision.status, decision.reason, decision.detail);
     if (decision.outcome === 'ignore') {
       this.metrics.ignored.inc({ type: decision.type });
       return { status: 200, body: { status: 'ignored', type: decision.type } };

@@ -27,6 +27,20 @@ export interface VerifyOptions {
   now?: number;
 }
 
+/** What can be checked before the body is read: both headers present, the timestamp within the tolerance. */
+export function checkSignatureHeaders(
+  signature: string | undefined,
+  timestamp: string | undefined,
+  options: Pick<VerifyOptions, 'toleranceMs' | 'now'>,
+): SignatureCheck {
+  if (!signature || !timestamp) return { ok: false, reason: 'missing-signature' };
+  const signedAt = Date.parse(timestamp);
+  if (Number.isNaN(signedAt)) return { ok: false, reason: 'bad-timestamp' };
+  if (Math.abs((options.now ?? Date.now()) - signedAt) > options.toleranceMs)
+    return { ok: false, reason: 'stale-timestamp' };
+  return { ok: true };
+}
+
 /** Verifies a webhook over its raw bytes, comparing in constant time against every active secret. */
 export function verifyWebhookSignature(
   rawBody: Buffer,
@@ -34,11 +48,8 @@ export function verifyWebhookSignature(
   timestamp: string | undefined,
   options: VerifyOptions,
 ): SignatureCheck {
-  if (!signature || !timestamp) return { ok: false, reason: 'missing-signature' };
-  const signedAt = Date.parse(timestamp);
-  if (Number.isNaN(signedAt)) return { ok: false, reason: 'bad-timestamp' };
-  if (Math.abs((options.now ?? Date.now()) - signedAt) > options.toleranceMs)
-    return { ok: false, reason: 'stale-timestamp' };
+  const headers = checkSignatureHeaders(signature, timestamp, options);
+  if (!headers.ok || !signature || !timestamp) return headers;
   const given = Buffer.from(signature, 'base64');
   let match = false;
   for (const secret of options.secrets) {

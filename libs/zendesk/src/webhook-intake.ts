@@ -1,6 +1,11 @@
 import type { TicketEvent } from '@ticketflow/contracts';
 import { normalizeEventWebhook, normalizeTriggerWebhook, type CustomStatusCategories } from './normalize';
-import { SIGNATURE_HEADER, SIGNATURE_TIMESTAMP_HEADER, verifyWebhookSignature } from './signature';
+import {
+  SIGNATURE_HEADER,
+  SIGNATURE_TIMESTAMP_HEADER,
+  checkSignatureHeaders,
+  verifyWebhookSignature,
+} from './signature';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -18,6 +23,28 @@ export interface IntakeOptions {
   now?: number;
 }
 
+type Headers = Record<string, string | string[] | undefined>;
+const headerOf = (headers: Headers, name: string) => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * The refusal decided from the headers alone, before the body is read (null: read it): a request without a
+ * signature, or signed outside the tolerance, is a 401 whatever its size.
+ */
+export function decideWebhookHeaders(
+  headers: Headers,
+  options: Pick<IntakeOptions, 'toleranceMs' | 'now'>,
+): Extract<IntakeDecision, { outcome: 'reject' }> | null {
+  const check = checkSignatureHeaders(
+    headerOf(headers, SIGNATURE_HEADER),
+    headerOf(headers, SIGNATURE_TIMESTAMP_HEADER),
+    options,
+  );
+  return check.ok ? null : { outcome: 'reject', status: 401, reason: check.reason };
+}
+
 /**
  * What to do with one webhook request, decided from its raw bytes and headers alone (pure): signature first,
  * over the exact bytes received, then JSON, then the Zendesk shape.
@@ -25,17 +52,13 @@ export interface IntakeOptions {
 export function decideWebhook(
   kind: WebhookKind,
   rawBody: Buffer,
-  headers: Record<string, string | string[] | undefined>,
+  headers: Headers,
   options: IntakeOptions,
 ): IntakeDecision {
-  const header = (name: string) => {
-    const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
   const signature = verifyWebhookSignature(
     rawBody,
-    header(SIGNATURE_HEADER),
-    header(SIGNATURE_TIMESTAMP_HEADER),
+    headerOf(headers, SIGNATURE_HEADER),
+    headerOf(headers, SIGNATURE_TIMESTAMP_HEADER),
     options,
   );
   if (!signature.ok) return { outcome: 'reject', status: 401, reason: signature.reason };
