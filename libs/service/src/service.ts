@@ -71,18 +71,56 @@ class HealthController {
   }
 }
 
-/** Nest's own shutdown hooks (enableShutdownHooks: SIGTERM; app.close()) stop the runtime, nothing patches close. */
+/** Nest's lifecycle hooks (app.close(), on a signal or in a test) stop the runtime; nothing patches close. */
 @Injectable()
 class Lifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
+  /** Removes the signal listeners once the app is closed, whoever closed it. */
+  releaseSignals: () => void = () => undefined;
+
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
 
   beforeApplicationShutdown() {
     this.runtime.beforeStop?.();
   }
 
-  onApplicationShutdown() {
-    return this.runtime.stop();
+  async onApplicationShutdown() {
+    try {
+      await this.runtime.stop();
+    } finally {
+      this.releaseSignals();
+    }
   }
+}
+
+/**
+ * SIGTERM or SIGINT closes the app once; a repeated signal does not cut that close short. (Nest's own hooks drop
+ * their listeners on the first signal, so a second one, e.g. Ctrl-C and then a supervisor's TERM, killed the
+ * process before its consumers left their groups, and the next start waited ~26 s for the group.)
+ */
+function closeOnSignals(app: INestApplication, lifecycle: Lifecycle) {
+  const logger = app.get(Logger);
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) {
+      logger.warn({ msg: `${signal} while stopping; still stopping` });
+      return;
+    }
+    closing = true;
+    logger.log({ msg: `${signal}: stopping` });
+    app.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        logger.error({ msg: 'stopping failed', error: error.message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  lifecycle.releaseSignals = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
 }
 
 @Module({})
@@ -134,7 +172,7 @@ export async function createService<R extends ServiceRuntime>(
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, document.build()), {
     jsonDocumentUrl: 'openapi.json',
   });
-  app.enableShutdownHooks();
+  closeOnSignals(app, app.get(Lifecycle));
   return { app, runtime };
 }
 
