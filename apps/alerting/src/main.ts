@@ -9,5 +9,5 @@ import { runService } from '@ticketflow/service';
 runService('alerting', async () => {
   const config = loadConfig(AlertingEnv);
   const { app } = await createAlertingApp(config);
-  await app.listen(config.PORT, '0.0.0.0');
+  await app.listen(config.PORT, config.HOST);
 });

@@ -9,5 +9,5 @@ import { runService } from '@ticketflow/service';
 runService('enrichment', async () => {
   const config = loadConfig(EnrichmentEnv);
   const { app } = await createEnrichmentApp(config);
-  await app.listen(config.PORT, '0.0.0.0');
+  await app.listen(config.PORT, config.HOST);
 });

@@ -9,7 +9,7 @@ import { runService } from '@ticketflow/service';
 runService('stats-collector', async () => {
   const config = loadConfig(StatsCollectorEnv);
   const { app, runtime } = await createStatsCollectorApp(config);
-  await app.listen(config.PORT, '0.0.0.0');
+  await app.listen(config.PORT, config.HOST);
   // A CronJob run: everything due is done, the process ends.
   if (config.STATS_MODE === 'once') {
     await runtime.finished;

@@ -9,5 +9,5 @@ import { runService } from '@ticketflow/service';
 runService('webhook-gateway', async () => {
   const config = loadConfig(GatewayEnv);
   const { app } = await createGatewayApp(config);
-  await app.listen(config.PORT, '0.0.0.0');
+  await app.listen(config.PORT, config.HOST);
 });

@@ -10,6 +10,9 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
 
 {{/* Env every service shares: Kafka, tracing, logging. */}}
 {{- define "ticketflow.commonEnv" -}}
+# Services bind 127.0.0.1 unless told otherwise; in a pod, probes and Services reach the pod's address.
+- name: HOST
+  value: "0.0.0.0"
 - name: KAFKA_BROKERS
   value: {{ .Values.kafka.brokers | quote }}
 - name: KAFKA_REPLICATION_FACTOR

@@ -26,6 +26,8 @@ export const EnvFields = {
   kafkaBrokers: z.string().min(1, 'comma-separated host:port list').transform(parseCommaList),
   databaseUrl: z.url({ protocol: /^postgres(ql)?$/, error: 'a postgres:// URL' }),
   port: (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback),
+  /** The interface to listen on: this machine only unless told otherwise (the image sets 0.0.0.0). */
+  host: z.string().min(1).default('127.0.0.1'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** A comma-separated list of secrets (rotation: several valid at once). */
   secretList: z
@@ -39,6 +41,7 @@ export const EnvFields = {
 export function serviceEnvFields(defaults: { port: number; schema: string }) {
   return {
     PORT: EnvFields.port(defaults.port),
+    HOST: EnvFields.host,
     KAFKA_BROKERS: EnvFields.kafkaBrokers,
     /** Replication of the topics the service creates when missing (3 on a production cluster). */
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
