@@ -151,8 +151,9 @@ export class EnrichmentRuntime implements ServiceRuntime {
     );
     await this.feed.start();
     this.every(2_000, () => this.resolver.resolvePending().then(() => undefined));
+    // The first pass starts at once: after a start, reads must not wait an interval for what webhooks missed.
     if (config.RECONCILE_INTERVAL_SECONDS > 0)
-      this.every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => this.reconcile().then(() => undefined));
+      this.every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => this.reconcile().then(() => undefined), 0);
   }
 
   private resolving: Promise<void> | null = null;
@@ -219,7 +220,8 @@ export class EnrichmentRuntime implements ServiceRuntime {
   private stopped = false;
   private readonly background = new Set<Promise<void>>();
 
-  private every(ms: number, run: () => Promise<void>) {
+  /** Runs `run` after `first` ms, then `ms` after each run ended. */
+  private every(ms: number, run: () => Promise<void>, first = ms) {
     const tick = () => {
       if (this.stopped) return;
       const task = run()
@@ -232,7 +234,7 @@ export class EnrichmentRuntime implements ServiceRuntime {
         });
       this.background.add(task);
     };
-    this.timers.push(setTimeout(tick, ms));
+    this.timers.push(setTimeout(tick, first));
   }
 
   async stop(): Promise<void> {

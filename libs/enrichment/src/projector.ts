@@ -122,7 +122,15 @@ export class EnrichmentProjector {
         requesterIds: requesters.map((r) => r.requesterId),
         causeEventId: null,
       });
-      await manager.query(`SELECT pg_notify($1, $2)`, [TICKET_CHANGES_CHANNEL, '[]']);
+      // Their tickets now belong to a user: that user's streams show them.
+      const tickets: { ticket_id: string }[] = await manager.query(
+        `SELECT ticket_id FROM tickets WHERE requester_id = ANY($1)`,
+        [requesters.map((r) => r.requesterId)],
+      );
+      await notifyChanges(
+        manager,
+        tickets.map((t) => t.ticket_id),
+      );
     });
   }
 }

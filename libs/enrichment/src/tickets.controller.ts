@@ -11,7 +11,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Observable, filter, from, mergeMap } from 'rxjs';
+import { Observable, concatMap, defer, filter, from, mergeMap } from 'rxjs';
 import { ApiKeyGuard, RUNTIME } from '@ticketflow/service';
 import type { EnrichmentRuntime } from './enrichment.runtime';
 
@@ -83,18 +83,31 @@ export class TicketsController {
   @Sse('users/:userId/tickets/stream')
   @ApiOperation({ summary: "Server-Sent Events: each of the user's tickets as it changes (event: ticket)" })
   stream(@Param('userId') userId: string): Observable<MessageEvent> {
-    return this.runtime.changes.pipe(
-      filter((ids) => ids.length > 0),
-      mergeMap((ids) => from(this.queries.userTicketsAmong(userId, ids))),
-      mergeMap((tickets) =>
-        from(
-          tickets.map((ticket): MessageEvent => ({
-            type: 'ticket',
-            id: `${ticket.id}:${ticket.updatedAt}`,
-            data: ticket,
-          })),
+    return defer(() => {
+      // One Zendesk change arrives as an event webhook and a trigger (and replicas may both announce it): a
+      // ticket is sent only when what the user sees of it differs from what this stream sent last.
+      const sent = new Map<string, string>();
+      return this.runtime.changes.pipe(
+        filter((ids) => ids.length > 0),
+        // In order, so the last state read is the last state sent.
+        concatMap((ids) => from(this.queries.userTicketsAmong(userId, ids))),
+        mergeMap((tickets) =>
+          from(
+            tickets
+              .filter((ticket) => {
+                const seen = JSON.stringify(ticket);
+                if (sent.get(ticket.id) === seen) return false;
+                sent.set(ticket.id, seen);
+                return true;
+              })
+              .map((ticket): MessageEvent => ({
+                type: 'ticket',
+                id: `${ticket.id}:${ticket.updatedAt}`,
+                data: ticket,
+              })),
+          ),
         ),
-      ),
-    );
+      );
+    });
   }
 }
