@@ -199,9 +199,26 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
         ? Date.now()
         : undefined;
     }, 20_000);
-    controller.abort();
     expect(received).toMatch(/^event: ticket$/m);
     console.log(`SSE: status change delivered ${arrived - changedAt} ms after the change in Zendesk`);
+
+    // Each change reaches the stream once, although Zendesk sends it as an event webhook and a trigger: once
+    // both are projected, a second change follows, and the stream holds exactly one message per change.
+    await caughtUp();
+    sim.world.updateTicket(ticketId, { status: 'open', comment: { body: 'Thanks, found it' } });
+    await eventually(async () => {
+      const { value } = await reader.read();
+      received += new TextDecoder().decode(value);
+      return received.includes('"status":"open"') ? true : undefined;
+    }, 20_000);
+    await sim.webhooks!.flush();
+    await caughtUp();
+    controller.abort();
+    const messages = received
+      .split('\n\n')
+      .filter((m) => m.includes(`"id":"${ticketId}"`))
+      .map((m) => (/"status":"(\w+)"/.exec(m) ?? [])[1]);
+    expect(messages).toEqual(['pending', 'open']);
   });
 
   it('finds by reconciliation a permanent delete whose webhook Zendesk dropped, and keeps no content of it', async () => {
