@@ -6,7 +6,7 @@
 # Kafka's data, the database and the simulator's world (.local/simulator) are kept from one start to the next, so
 # a restart continues the same world; --fresh removes all three first.
 # TICKETFLOW_PORT_OFFSET=N runs a second copy beside the first (tests do): every port + N, database ticketflow_N,
-# logs and world in .local/*-N.
+# logs and world in .local/*-N. Variables set in the environment override scripts/services.txt.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
@@ -102,6 +102,13 @@ if ((${#SERVICES[@]})); then
     : > "$LOG_DIR/$name.log"
     # shellcheck disable=SC2086 # extra holds KEY=VALUE words
     # --max-semi-space-size: as the image runs them (SERVICE_NODE_FLAGS in libs/testing).
+    # The caller's environment overrides services.txt (e.g. OTEL_SDK_DISABLED=false to trace locally).
+    words=()
+    for word in $extra; do
+      key="${word%%=*}"
+      if [[ -v "$key" ]]; then words+=("$key=${!key}"); else words+=("$word"); fi
+    done
+    extra="${words[*]}"
     # The simulator keeps its world there, so a restart continues it.
     [[ "$name" == zendesk-simulator ]] && extra="SIM_WORLD_FILE=$WORLD_DIR/world.json $extra"
     supervise "$name" env PORT="$port" $extra node --max-semi-space-size=2 -r ./tools/register-paths.js \
