@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StatusTransition, TicketChange } from './model';
+import { timeBasedPage } from './time-based-page';
 import type { World } from './world';
 
 /** Zendesk audit ids are integers; the simulator derives one per action (sequence) so webhooks and exports agree. */
@@ -129,28 +130,27 @@ export class AuditLog {
   }
 
   /**
-   * One page from `startTime` (unix seconds, inclusive) of changes up to `untilMs`: at least `perPage` items
-   * unless the stream ends, and never ending inside a second (Zendesk returns every item sharing the last
-   * timestamp, past `per_page` if need be). `endTime` is the last item's second, where the next page starts (its
-   * items come again: page-boundary duplicates); a page that is one second only ends one second later, or the walk
-   * would stall. Changes after `visibleUntilMs` are left out while the page still claims `untilMs` (Zendesk
+   * One page from `startTime` (unix seconds, inclusive) of changes up to `untilMs`, cut as every time-based export
+   * is (`timeBasedPage`). Changes after `visibleUntilMs` are left out while the page still claims `untilMs` (Zendesk
    * making records visible late).
    */
   page(startTime: number, untilMs: number, perPage: number, visibleUntilMs = untilMs) {
     const entries = this.all();
     const from = this.firstAt(startTime * 1000);
     const to = this.firstAt(Math.min(untilMs, visibleUntilMs) + 1);
-    const streamEnd = Math.floor(untilMs / 1000) + 1;
-    let cut = Math.min(from + perPage, to);
-    if (cut < to) {
-      const lastSecond = seconds(entries[cut - 1]!.at);
-      while (cut < to && seconds(entries[cut]!.at) === lastSecond) cut++;
-    }
-    const items = entries.slice(from, cut).map((entry) => renderItem(entry, this.form));
-    if (cut >= to) return { items, endOfStream: true, endTime: streamEnd };
-    const last = seconds(entries[cut - 1]!.at);
-    return { items, endOfStream: false, endTime: last === startTime ? last + 1 : last };
+    const page = timeBasedPage(
+      slice(entries, from, to),
+      (entry) => seconds(entry.at),
+      startTime,
+      perPage,
+      Math.floor(untilMs / 1000) + 1,
+    );
+    return { ...page, items: page.items.map((entry) => renderItem(entry, this.form)) };
   }
+}
+
+function* slice<T>(items: readonly T[], from: number, to: number): Generator<T> {
+  for (let i = from; i < to; i++) yield items[i]!;
 }
 
 const logs = new WeakMap<World, AuditLog>();
