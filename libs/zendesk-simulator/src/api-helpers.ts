@@ -78,14 +78,37 @@ export function nextPage(
     : null;
 }
 
-function* orderedIds(world: World, descending: boolean, after: number | null): Generator<number> {
+function* orderedIds(
+  world: World,
+  descending: boolean,
+  after: number | null,
+  candidates?: readonly number[],
+): Generator<number> {
+  if (candidates) {
+    if (descending) {
+      for (let i = candidates.length - 1; i >= 0; i--)
+        if (after === null || candidates[i]! < after) yield candidates[i]!;
+    } else for (const id of candidates) if (after === null || id > after) yield id;
+    return;
+  }
   const first = ticketIdOf(0);
   const last = ticketIdOf(world.ticketCount - 1);
   if (descending) for (let id = after === null ? last : after - 1; id >= first; id--) yield id;
   else for (let id = after === null ? first : after + 1; id <= last; id++) yield id;
 }
 
-/** One page of visible (by default: not deleted) tickets by id after `page[after]`, rendered; cursors are ids. */
+/** A page of a cursor-paginated list: cursors are opaque keys of its first and last items. */
+export interface CursorPage<T> {
+  items: T[];
+  hasMore: boolean;
+  afterCursor: string | null;
+  beforeCursor: string | null;
+}
+
+/**
+ * One page of visible (by default: not deleted) tickets by id after `page[after]`, rendered; cursors are ids.
+ * `candidates` (ascending ids) narrows the walk, e.g. to a requester's tickets.
+ */
 export function cursorPage<T>(
   world: World,
   query: QueryParams,
@@ -93,12 +116,13 @@ export function cursorPage<T>(
   descending: boolean,
   render: (state: TicketState, host: string) => T,
   visible: (state: TicketState) => boolean = (state) => !state.deleted,
-) {
+  candidates?: readonly number[],
+): CursorPage<T> {
   const after = query['page[after]'] ? decodeCursor<number>(query['page[after]']) : null;
   const ids: number[] = [];
   const items: T[] = [];
   let hasMore = false;
-  for (const id of orderedIds(world, descending, after)) {
+  for (const id of orderedIds(world, descending, after, candidates)) {
     const state = world.state(id);
     if (!state || !visible(state)) continue;
     if (items.length === pageSize) {
@@ -113,5 +137,91 @@ export function cursorPage<T>(
     hasMore,
     afterCursor: ids.length ? encodeCursor(ids[ids.length - 1]) : null,
     beforeCursor: ids.length ? encodeCursor(ids[0]) : null,
+  };
+}
+
+/** A cursor page of `items` (ascending by `key`) after `page[after]`; cursors are keys. */
+export function listCursorPage<T>(
+  items: readonly T[],
+  query: QueryParams,
+  pageSize: number,
+  key: (item: T, index: number) => number,
+): CursorPage<T> {
+  const after = query['page[after]'] ? decodeCursor<number>(query['page[after]']) : null;
+  let from = 0;
+  while (from < items.length && after !== null && key(items[from]!, from) <= after) from++;
+  const page = items.slice(from, from + pageSize);
+  return {
+    items: page,
+    hasMore: from + pageSize < items.length,
+    afterCursor: page.length ? encodeCursor(key(page[page.length - 1]!, from + page.length - 1)) : null,
+    beforeCursor: page.length ? encodeCursor(key(page[0]!, from)) : null,
+  };
+}
+
+/** A cursor page's `meta` and `links`, the next link repeating the query's `extra` parameters. */
+export function cursorLinks(
+  world: World,
+  path: string,
+  page: CursorPage<unknown>,
+  pageSize: number,
+  extra: Record<string, string> = {},
+) {
+  return {
+    meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: page.beforeCursor },
+    links: { next: nextPage(world, path, page, pageSize, extra), prev: null },
+  };
+}
+
+export interface OffsetParams {
+  page: number;
+  perPage: number;
+}
+
+/** `page` and `per_page` (100 at most) of offset pagination. */
+export function offsetParams(query: QueryParams): OffsetParams {
+  return {
+    page: intParam(query['page'], 'page', 1, Number.MAX_SAFE_INTEGER),
+    perPage: intParam(query['per_page'], 'per_page', 100, 100),
+  };
+}
+
+/** Zendesk refuses offset pages past the first 10,000 records (since August 2023). */
+export function refuseDeepOffset({ page, perPage }: OffsetParams): void {
+  if (page * perPage > 10_000)
+    fail(
+      400,
+      'InvalidPaginationParameter',
+      'Offset pagination is limited to the first 10000 records. Use cursor pagination.',
+    );
+}
+
+/**
+ * One offset page of `items`, rendered, with `next_page`, `previous_page` (repeating `extra` parameters) and
+ * `count`: the number of items unless given (then the walk stops after the page).
+ */
+export function offsetPage<S, T>(
+  world: World,
+  path: string,
+  { page, perPage }: OffsetParams,
+  items: Iterable<S>,
+  render: (item: S) => T,
+  options: { count?: number; extra?: Record<string, string> } = {},
+) {
+  const start = (page - 1) * perPage;
+  const end = page * perPage;
+  const rendered: T[] = [];
+  let seen = 0;
+  for (const item of items) {
+    if (seen >= start && seen < end) rendered.push(render(item));
+    seen++;
+    if (options.count !== undefined && seen > end) break;
+  }
+  const link = (to: number) => apiUrl(world, path, { ...options.extra, page: to, per_page: perPage });
+  return {
+    items: rendered,
+    next_page: seen > end ? link(page + 1) : null,
+    previous_page: page > 1 ? link(page - 1) : null,
+    count: options.count ?? seen,
   };
 }

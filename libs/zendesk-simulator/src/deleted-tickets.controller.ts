@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Put, Query } from '@nestjs/common';
-import { cursorPage, guard, idParam, intParam, nextPage, type QueryParams } from './api-helpers';
+import { cursorLinks, cursorPage, guard, idParam, intParam, type QueryParams } from './api-helpers';
 import { WORLD } from './simulator.tokens';
 import { World } from './world';
 
@@ -29,11 +29,7 @@ export class DeletedTicketsController {
     );
     return {
       deleted_tickets: page.items,
-      meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: page.beforeCursor },
-      links: {
-        next: nextPage(this.world, 'deleted_tickets.json', page, pageSize),
-        prev: null,
-      },
+      ...cursorLinks(this.world, 'deleted_tickets.json', page, pageSize),
     };
   }
 

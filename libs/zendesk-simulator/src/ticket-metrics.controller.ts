@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { cursorPage, idParam, intParam, nextPage, visibleState, type QueryParams } from './api-helpers';
+import { cursorLinks, cursorPage, idParam, intParam, visibleState, type QueryParams } from './api-helpers';
 import { restTicketMetric } from './rest-shapes';
 import { WORLD } from './simulator.tokens';
 import { World } from './world';
@@ -20,14 +20,7 @@ export class TicketMetricsController {
     const pageSize = intParam(query['page[size]'], 'page[size]', 100, 100);
     // Newest to oldest by creation, archived (here: deleted) tickets excluded.
     const page = cursorPage(this.world, query, pageSize, true, restTicketMetric);
-    return {
-      ticket_metrics: page.items,
-      meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: null },
-      links: {
-        next: nextPage(this.world, 'ticket_metrics.json', page, pageSize),
-        prev: null,
-      },
-    };
+    return { ticket_metrics: page.items, ...cursorLinks(this.world, 'ticket_metrics.json', page, pageSize) };
   }
 
   @Get('ticket_metrics/:id')
