@@ -42,6 +42,17 @@ export const GROUP_ID_BASE = 114_094_000_000;
 export const ORGANIZATION_ID_BASE = 360_035_000_000;
 export const TICKET_ID_BASE = 1000;
 
+/** The account's one brand: tickets and webhook payloads carry its id. */
+export const BRAND_ID = 360_000_001;
+/** The address email tickets arrive at (a ticket's `recipient`). */
+export const SUPPORT_ADDRESS = 'support@support.example.com';
+/** The account's custom ticket fields: a drop-down and a text field. */
+export const PRODUCT_AREA_FIELD = {
+  id: 360_010_000_001,
+  options: ['billing', 'login', 'sync', 'mobile_app'],
+} as const;
+export const ORDER_NUMBER_FIELD = { id: 360_010_000_002 } as const;
+
 export const CUSTOM_STATUSES: readonly CustomStatusDef[] = [
   { id: 1, category: 'new', label: 'New', isDefault: true },
   { id: 2, category: 'open', label: 'Open', isDefault: true },

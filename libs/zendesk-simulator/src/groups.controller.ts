@@ -1,4 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { restGroup } from './rest-shapes';
 import { WORLD } from './simulator.tokens';
 import { World } from './world';
 
@@ -10,7 +11,7 @@ export class GroupsController {
   @Get('groups')
   listGroups() {
     return {
-      groups: this.world.directory.groups,
+      groups: this.world.directory.groups.map((group) => restGroup(group, this.world.host)),
       next_page: null,
       previous_page: null,
       count: this.world.directory.groups.length,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_TYPE_PREFIX, type TicketWebhookEnvelope, type WebhookTicketDetail } from '@ticketflow/zendesk';
 import { auditIdOf } from './audits';
+import { BRAND_ID } from './directory';
 import type { TicketChange, TicketState } from './model';
 import type { TicketUpdate, World } from './world';
 
@@ -17,7 +18,7 @@ export function webhookDetail(state: TicketState, actorId: number): WebhookTicke
   return {
     actor_id: String(actorId),
     assignee_id: str(state.assigneeId),
-    brand_id: '360000001',
+    brand_id: String(BRAND_ID),
     created_at: new Date(state.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     custom_status: str(state.customStatusId),
     description: seed.description,
