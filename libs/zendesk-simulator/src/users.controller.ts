@@ -1,13 +1,17 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import type { RestUser } from '@ticketflow/zendesk';
 import {
-  decodeCursor,
-  encodeCursor,
+  cursorLinks,
   fail,
   idParam,
   intParam,
-  nextPage,
+  listCursorPage,
+  offsetPage,
+  offsetParams,
+  refuseDeepOffset,
   type QueryParams,
 } from './api-helpers';
+import { restUser } from './rest-shapes';
 import { WORLD } from './simulator.tokens';
 import { World } from './world';
 
@@ -15,6 +19,8 @@ import { World } from './world';
 @Controller('api/v2')
 export class UsersController {
   constructor(@Inject(WORLD) private readonly world: World) {}
+
+  private readonly render = (user: RestUser) => restUser(user, this.world.host);
 
   @Get('users/show_many')
   showManyUsers(@Query('ids') ids = '') {
@@ -24,44 +30,47 @@ export class UsersController {
       .slice(0, 100)
       .flatMap((id) => {
         const user = this.world.directory.usersById.get(Number(id));
-        return user ? [user] : [];
+        return user ? [this.render(user)] : [];
       });
     return { users, next_page: null, previous_page: null, count: users.length };
   }
 
-  /** Users by id, cursor-paginated; `role[]=agent&role[]=admin` lists the agents (names for stats and reports). */
+  /**
+   * Users by id, by cursor (`page[size]`) or offset; `role[]=agent&role[]=admin` (or `role=agent`) lists the agents
+   * (names for stats and reports).
+   */
   @Get('users')
   listUsers(@Query() query: QueryParams) {
-    const pageSize = intParam(query['page[size]'], 'page[size]', 100, 100);
     // Express gives `role[]` as one value or several; the next link carries them comma-separated.
     const wanted = [query['role[]'] ?? query['role'] ?? []].flat().flatMap((role) => String(role).split(','));
-    const after = query['page[after]'] ? decodeCursor<number>(query['page[after]']) : 0;
+    const extra: Record<string, string> = wanted.length ? { 'role[]': wanted.join(',') } : {};
     const matching = [...this.world.directory.usersById.values()]
-      .filter((user) => user.id > after && (wanted.length === 0 || wanted.includes(user.role)))
+      .filter((user) => wanted.length === 0 || wanted.includes(user.role))
       .sort((a, b) => a.id - b.id);
-    const users = matching.slice(0, pageSize);
-    const last = users[users.length - 1];
-    const page = { afterCursor: last ? encodeCursor(last.id) : null, hasMore: matching.length > pageSize };
-    return {
-      users,
-      meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: null },
-      links: {
-        next: nextPage(
-          this.world,
-          'users.json',
-          page,
-          pageSize,
-          wanted.length ? { 'role[]': wanted.join(',') } : {},
-        ),
-        prev: null,
-      },
-    };
+    if (query['page[size]'] !== undefined || query['page[after]'] !== undefined) {
+      const pageSize = intParam(query['page[size]'], 'page[size]', 100, 100);
+      const page = listCursorPage(matching, query, pageSize, (user) => user.id);
+      return {
+        users: page.items.map(this.render),
+        ...cursorLinks(this.world, 'users.json', page, pageSize, extra),
+      };
+    }
+    const offset = offsetParams(query);
+    refuseDeepOffset(offset);
+    const { items, ...envelope } = offsetPage(this.world, 'users.json', offset, matching, this.render, {
+      extra,
+    });
+    return { users: items, ...envelope };
   }
 
+  /** `query` as `email:…` (exact, any case) or a part of a name or email; `external_id` matches nobody here. */
   @Get('users/search')
-  searchUsers(@Query('query') query = '', @Query('external_id') externalId?: string) {
-    if (externalId !== undefined) return { users: [], next_page: null, previous_page: null, count: 0 };
-    const term = query
+  searchUsers(@Query() query: QueryParams) {
+    const extra = { query: query['query'] ?? '' };
+    const offset = offsetParams(query);
+    if (query['external_id'] !== undefined)
+      return { users: [], next_page: null, previous_page: null, count: 0 };
+    const term = extra.query
       .replace(/^email:/i, '')
       .trim()
       .toLowerCase();
@@ -69,16 +78,19 @@ export class UsersController {
     const exact = this.world.directory.usersByEmail.get(term);
     const users = exact
       ? [exact]
-      : [...this.world.directory.usersById.values()]
-          .filter((u) => u.email.toLowerCase().includes(term) || u.name.toLowerCase().includes(term))
-          .slice(0, 100);
-    return { users, next_page: null, previous_page: null, count: users.length };
+      : [...this.world.directory.usersById.values()].filter(
+          (u) => u.email?.toLowerCase().includes(term) || u.name.toLowerCase().includes(term),
+        );
+    const { items, ...envelope } = offsetPage(this.world, 'users/search.json', offset, users, this.render, {
+      extra,
+    });
+    return { users: items, ...envelope };
   }
 
   @Get('users/:id')
   showUser(@Param('id') id: string) {
     const user = this.world.directory.usersById.get(idParam(id));
     if (!user) return fail(404, 'RecordNotFound', 'Not found');
-    return { user };
+    return { user: this.render(user) };
   }
 }
