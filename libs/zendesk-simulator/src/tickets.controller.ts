@@ -1,66 +1,79 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
-import type { RestTicket } from '@ticketflow/zendesk';
 import {
-  apiUrl,
+  cursorLinks,
   cursorPage,
   fail,
   guard,
   idParam,
   intParam,
-  nextPage,
+  offsetPage,
+  offsetParams,
+  refuseDeepOffset,
   visibleState,
   type QueryParams,
 } from './api-helpers';
+import type { TicketState } from './model';
 import { restTicket } from './rest-shapes';
 import { WORLD } from './simulator.tokens';
 import { type TicketPatch, World } from './world';
 
-/** Zendesk Tickets API: lists, show, and the writes (each one fires the account's webhooks). */
+/** Zendesk Tickets API: lists (all, a user's requested), show, and the writes (each fires the account's webhooks). */
 @Controller('api/v2')
 export class TicketsController {
   constructor(@Inject(WORLD) private readonly world: World) {}
 
   @Get('tickets')
   listTickets(@Query() query: QueryParams) {
-    const size = query['page[size]'];
-    if (size !== undefined) {
-      // Cursor pagination: ids ascending (or descending with sort=-id), 100 per page at most.
-      const pageSize = intParam(size, 'page[size]', 100, 100);
+    return this.ticketList(query, 'tickets.json', null, this.world.ticketCount);
+  }
+
+  /** A user's requested tickets. */
+  @Get('users/:id/tickets/requested')
+  listRequested(@Param('id') id: string, @Query() query: QueryParams) {
+    const userId = idParam(id);
+    if (!this.world.directory.usersById.has(userId)) fail(404, 'RecordNotFound', 'Not found');
+    return this.ticketList(query, `users/${userId}/tickets/requested.json`, this.world.requestedBy(userId));
+  }
+
+  /**
+   * A ticket list, deleted tickets left out: by cursor with `page[size]` (ids ascending, or descending with
+   * `sort=-id`), else by offset. `candidates` (ascending ids) narrow it, null for every ticket; `count` is the
+   * offset form's count when known without a full walk.
+   */
+  private ticketList(query: QueryParams, path: string, candidates: number[] | null, count?: number) {
+    if (query['page[size]'] !== undefined) {
+      const pageSize = intParam(query['page[size]'], 'page[size]', 100, 100);
       const descending = query['sort'] === '-id';
-      const page = cursorPage(this.world, query, pageSize, descending, restTicket);
-      return {
-        tickets: page.items,
-        meta: { has_more: page.hasMore, after_cursor: page.afterCursor, before_cursor: page.beforeCursor },
-        links: {
-          next: nextPage(this.world, 'tickets.json', page, pageSize, descending ? { sort: '-id' } : {}),
-          prev: null,
-        },
-      };
-    }
-    // Offset pagination: Zendesk refuses pages past the first 10,000 records.
-    const page = intParam(query['page'], 'page', 1, Number.MAX_SAFE_INTEGER);
-    const perPage = intParam(query['per_page'], 'per_page', 100, 100);
-    if (page * perPage > 10_000)
-      fail(
-        400,
-        'InvalidPaginationParameter',
-        'Offset pagination is limited to the first 10000 records. Use cursor pagination.',
+      const page = cursorPage(
+        this.world,
+        query,
+        pageSize,
+        descending,
+        restTicket,
+        undefined,
+        candidates ?? undefined,
       );
-    const all: RestTicket[] = [];
-    for (const id of this.world.ids()) {
-      const state = this.world.state(id);
-      if (state && !state.deleted) all.push(restTicket(state, this.world.host));
-      if (all.length > page * perPage) break;
+      const extra: Record<string, string> = descending ? { sort: '-id' } : {};
+      return { tickets: page.items, ...cursorLinks(this.world, path, page, pageSize, extra) };
     }
-    const tickets = all.slice((page - 1) * perPage, page * perPage);
-    const hasNext = all.length > page * perPage;
-    return {
-      tickets,
-      next_page: hasNext ? apiUrl(this.world, 'tickets.json', { page: page + 1, per_page: perPage }) : null,
-      previous_page:
-        page > 1 ? apiUrl(this.world, 'tickets.json', { page: page - 1, per_page: perPage }) : null,
-      count: this.world.ticketCount,
-    };
+    const offset = offsetParams(query);
+    refuseDeepOffset(offset);
+    const { items, ...envelope } = offsetPage(
+      this.world,
+      path,
+      offset,
+      this.visibleStates(candidates ?? this.world.ids()),
+      (state) => restTicket(state, this.world.host),
+      { count },
+    );
+    return { tickets: items, ...envelope };
+  }
+
+  private *visibleStates(ids: Iterable<number>): Generator<TicketState> {
+    for (const id of ids) {
+      const state = this.world.state(id);
+      if (state && !state.deleted) yield state;
+    }
   }
 
   @Get('tickets/show_many')

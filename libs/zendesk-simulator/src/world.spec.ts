@@ -83,6 +83,17 @@ describe('simulated world', () => {
     expect(order[order.length - 1]!.at).toBe(now);
   });
 
+  it('lists the tickets a user requested, live ones included', () => {
+    const w = world(400);
+    const requester = w.directory.requesters[0]!;
+    const { ticketId } = w.createTicket({ requesterId: requester.id });
+    const scanned = [...w.ids()].filter((id) => w.state(id)!.seed.requesterId === requester.id);
+    expect(scanned.length).toBeGreaterThan(5);
+    expect(w.requestedBy(requester.id)).toEqual(scanned);
+    expect(w.requestedBy(requester.id).at(-1)).toBe(ticketId);
+    expect(w.requestedBy(w.directory.agents[0]!.id)).toEqual([]);
+  });
+
   it('answers ground truth at any moment', () => {
     let now = NOW;
     const w = new World({ tickets: 50, clock: () => now });

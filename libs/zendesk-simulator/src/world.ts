@@ -57,6 +57,8 @@ export class World {
   /** Base tickets ordered by last update (export order), as parallel typed arrays. */
   private readonly baseOrderIds: Uint32Array;
   private readonly baseUpdatedAt: Float64Array;
+  /** Requester of each base ticket by index (ids exceed 32 bits): lists by requester need no regeneration. */
+  private readonly baseRequesterIds: Float64Array;
   /** Tickets changed or created live: their own changes, and their place in export order. */
   private readonly live = new Map<number, { seed: TicketSeed; changes: TicketChange[] }>();
   private liveOrder: Position[] = [];
@@ -90,9 +92,11 @@ export class World {
     this.baseCount = tickets;
     this.nextTicketIndex = tickets;
     const updatedAt = new Float64Array(tickets);
+    this.baseRequesterIds = new Float64Array(tickets);
     for (let i = 0; i < tickets; i++) {
-      const { changes } = generateTicket(this.shape, i);
+      const { seed, changes } = generateTicket(this.shape, i);
       updatedAt[i] = changes[changes.length - 1]!.at;
+      this.baseRequesterIds[i] = seed.requesterId;
     }
     const order = Array.from({ length: tickets }, (_, i) => i).sort(
       (a, b) => updatedAt[a]! - updatedAt[b]! || a - b,
@@ -131,6 +135,17 @@ export class World {
   /** Every ticket id, ascending. */
   *ids(): Generator<number> {
     for (let i = 0; i < this.nextTicketIndex; i++) yield ticketIdOf(i);
+  }
+
+  /** Ids of the tickets a user requested, ascending (a ticket's requester never changes in the simulator). */
+  requestedBy(userId: number): number[] {
+    const ids: number[] = [];
+    for (let i = 0; i < this.nextTicketIndex; i++) {
+      const id = ticketIdOf(i);
+      const requester = i < this.baseCount ? this.baseRequesterIds[i] : this.live.get(id)!.seed.requesterId;
+      if (requester === userId) ids.push(id);
+    }
+    return ids;
   }
 
   /**
