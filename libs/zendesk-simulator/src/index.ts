@@ -4,6 +4,7 @@ export * from './lifecycle';
 export * from './world';
 export * from './truth';
 export * from './rest-shapes';
+export * from './ticket-audits';
 export * from './webhook-payloads';
 export * from './webhook-sender';
 export * from './scenario';

@@ -13,6 +13,7 @@ import { GroupsController } from './groups.controller';
 import { IncrementalController } from './incremental.controller';
 import { ScenarioRunner, type ScenarioOptions } from './scenario';
 import { SIMULATOR, WORLD, type SimulatorControls } from './simulator.tokens';
+import { TicketAuditsController } from './ticket-audits.controller';
 import { TicketMetricsController } from './ticket-metrics.controller';
 import { TicketsController } from './tickets.controller';
 import { GroundTruth } from './truth';
@@ -119,6 +120,7 @@ class SimulatorModule {
       module: SimulatorModule,
       controllers: [
         TicketsController,
+        TicketAuditsController,
         TicketMetricsController,
         DeletedTicketsController,
         IncrementalController,
