@@ -9,12 +9,15 @@ export interface ApiLimits {
   incrementalPerMinute: number;
   /** List Tickets requests per minute. */
   ticketsIndexPerMinute: number;
+  /** Export Search Results requests per minute. */
+  searchExportPerMinute: number;
 }
 
 export const DEFAULT_API_LIMITS: ApiLimits = {
   perMinute: 700,
   incrementalPerMinute: 10,
   ticketsIndexPerMinute: 100,
+  searchExportPerMinute: 100,
 };
 
 export interface ApiCredentials {
@@ -58,6 +61,7 @@ export function rateLimit(limits: ApiLimits) {
   const account = new RateLimiterMemory({ points: limits.perMinute, duration: 60 });
   const incremental = new RateLimiterMemory({ points: limits.incrementalPerMinute, duration: 60 });
   const ticketsIndex = new RateLimiterMemory({ points: limits.ticketsIndexPerMinute, duration: 60 });
+  const searchExport = new RateLimiterMemory({ points: limits.searchExportPerMinute, duration: 60 });
   const tooMany = (res: Response, rejection: unknown) => {
     const retryAfter =
       rejection instanceof RateLimiterRes ? Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) : 60;
@@ -81,9 +85,15 @@ export function rateLimit(limits: ApiLimits) {
     }
     // Mounted under /api/v2, where Express strips the mount path from req.path.
     const path = req.baseUrl + req.path;
-    if (path.startsWith('/api/v2/incremental/')) {
+    // Endpoints with a limit of their own, counted after the account's.
+    const own = path.startsWith('/api/v2/incremental/')
+      ? incremental
+      : path === '/api/v2/search/export'
+        ? searchExport
+        : null;
+    if (own) {
       try {
-        await incremental.consume('incremental');
+        await own.consume('endpoint');
       } catch (rejection) {
         return tooMany(res, rejection);
       }

@@ -12,6 +12,7 @@ import { DeletedTicketsController } from './deleted-tickets.controller';
 import { GroupsController } from './groups.controller';
 import { IncrementalController } from './incremental.controller';
 import { ScenarioRunner, type ScenarioOptions } from './scenario';
+import { SearchController } from './search.controller';
 import { SIMULATOR, WORLD, type SimulatorControls } from './simulator.tokens';
 import { TicketAuditsController } from './ticket-audits.controller';
 import { TicketMetricsController } from './ticket-metrics.controller';
@@ -125,6 +126,7 @@ class SimulatorModule {
         DeletedTicketsController,
         IncrementalController,
         UsersController,
+        SearchController,
         GroupsController,
         CustomStatusesController,
         ControlController,
