@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import type { IncrementalTicketsPage, RestTicket } from '@ticketflow/zendesk';
+import type { IncrementalTicketsPage, RestTicketMetric } from '@ticketflow/zendesk';
 import { visibleUntil } from './api-faults';
 import {
   apiUrl,
@@ -13,11 +13,20 @@ import {
 } from './api-helpers';
 import { auditLogOf } from './audits';
 import { metricEventLogOf } from './metric-events';
-import { restTicket, restTicketMetric } from './rest-shapes';
+import type { TicketState } from './model';
+import {
+  restGroup,
+  restTicket,
+  restTicketMetric,
+  restUser,
+  type SimulatedRestGroup,
+  type SimulatedRestUser,
+} from './rest-shapes';
 import { WORLD } from './simulator.tokens';
+import { timeBasedPage } from './time-based-page';
 import { World } from './world';
 
-/** Zendesk's incremental exports (admins only): tickets (cursor-based), ticket events, ticket metric events. */
+/** Zendesk's incremental exports (admins only): tickets (cursor- and time-based), ticket events, ticket metric events. */
 @Controller('api/v2')
 export class IncrementalController {
   constructor(@Inject(WORLD) private readonly world: World) {}
@@ -45,11 +54,9 @@ export class IncrementalController {
       fail(400, 'InvalidValue', 'start_time or cursor is required');
     }
     const excludeDeleted = query['exclude_deleted'] === 'true';
-    const withMetrics = (query['include'] ?? '').split(',').includes('metric_sets');
     // The most recent minute is never exported: changes in it could still be racing.
     const untilMs = now - 60_000;
-    const tickets: RestTicket[] = [];
-    const metricSets = [];
+    const states: TicketState[] = [];
     let position = after;
     let more = false;
     for (const candidate of this.world.inUpdateOrder(
@@ -57,31 +64,101 @@ export class IncrementalController {
       fromMs,
       Math.min(untilMs, visibleUntil(res, now)),
     )) {
-      if (tickets.length === perPage) {
+      if (states.length === perPage) {
         more = true;
         break;
       }
       position = candidate;
       const state = this.world.state(candidate.id)!;
       if (excludeDeleted && state.deleted) continue;
-      tickets.push(restTicket(state, this.world.host));
-      if (withMetrics) metricSets.push(restTicketMetric(state, this.world.host));
+      states.push(state);
     }
     const afterCursor = encodeCursor(position ?? { at: Math.max(0, fromMs - 1), id: 0 });
-    const params = (cursor: string) => ({
-      cursor,
-      per_page: perPage,
-      ...(withMetrics ? { include: 'metric_sets' } : {}),
-    });
+    const include = query['include'];
     return {
-      tickets,
-      ...(withMetrics ? { metric_sets: metricSets } : {}),
+      tickets: states.map((state) => restTicket(state, this.world.host)),
+      ...this.sideloads(states, include),
       after_cursor: afterCursor,
       before_cursor: after ? encodeCursor(after) : null,
-      after_url: apiUrl(this.world, 'incremental/tickets/cursor.json', params(afterCursor)),
+      after_url: apiUrl(this.world, 'incremental/tickets/cursor.json', {
+        cursor: afterCursor,
+        per_page: perPage,
+        ...(include ? { include } : {}),
+      }),
       before_url: null,
       end_of_stream: !more,
     };
+  }
+
+  /**
+   * Time-based incremental tickets: tickets whose `generated_timestamp` is at or after `start_time`, in that order,
+   * cut as every time-based export is (`timeBasedPage`: whole seconds, so a ticket can come twice); `next_page`
+   * starts at `end_time`. The last minute is never exported.
+   */
+  @Get('incremental/tickets')
+  incrementalTicketsByTime(@Query() query: QueryParams, @Res({ passthrough: true }) res: Response) {
+    if (res.locals['role'] !== 'admin') fail(403, 'Forbidden', 'You do not have access to this page.');
+    const now = this.world.clock();
+    const start = exportStartTime(query, now);
+    const perPage = intParam(query['per_page'], 'per_page', 1000, 1000);
+    const untilMs = Math.floor((now - 60_000) / 1000) * 1000 - 1;
+    const excludeDeleted = query['exclude_deleted'] === 'true';
+    const world = this.world;
+    function* states(): Generator<TicketState> {
+      for (const { id } of world.inUpdateOrder(
+        null,
+        start * 1000,
+        Math.min(untilMs, visibleUntil(res, now)),
+      )) {
+        const state = world.state(id)!;
+        if (!excludeDeleted || !state.deleted) yield state;
+      }
+    }
+    const page = timeBasedPage(
+      states(),
+      (state) => Math.floor(state.updatedAt / 1000),
+      start,
+      perPage,
+      Math.floor(untilMs / 1000) + 1,
+    );
+    const params: Record<string, string | number> = { start_time: page.endTime };
+    for (const name of ['per_page', 'include', 'exclude_deleted'] as const)
+      if (query[name] !== undefined) params[name] = query[name]!;
+    return {
+      tickets: page.items.map((state) => restTicket(state, this.world.host)),
+      ...this.sideloads(page.items, query['include']),
+      next_page: apiUrl(this.world, 'incremental/tickets.json', params),
+      count: page.items.length,
+      end_of_stream: page.endOfStream,
+      end_time: page.endTime,
+    };
+  }
+
+  /** The ticket exports' `include` sideloads: `metric_sets` (one per ticket), `users`, `groups` (the ones referred to). */
+  private sideloads(states: readonly TicketState[], include: string | undefined) {
+    const wanted = new Set((include ?? '').split(','));
+    const { directory, host } = this.world;
+    const sideloaded: {
+      metric_sets?: RestTicketMetric[];
+      users?: SimulatedRestUser[];
+      groups?: SimulatedRestGroup[];
+    } = {};
+    if (wanted.has('metric_sets'))
+      sideloaded.metric_sets = states.map((state) => restTicketMetric(state, host));
+    if (wanted.has('users')) {
+      const ids = new Set(states.flatMap((s) => [s.seed.requesterId, s.assigneeId ?? s.seed.requesterId]));
+      sideloaded.users = [...ids].flatMap((id) => {
+        const user = directory.usersById.get(id);
+        return user ? [restUser(user, host)] : [];
+      });
+    }
+    if (wanted.has('groups')) {
+      const ids = new Set(states.map((state) => state.seed.groupId));
+      sideloaded.groups = directory.groups
+        .filter((group) => ids.has(group.id))
+        .map((group) => restGroup(group, host));
+    }
+    return sideloaded;
   }
 
   /** Time-based incremental ticket events (status changes): next_page by start_time, end_of_stream, count. */
