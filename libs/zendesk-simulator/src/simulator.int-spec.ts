@@ -201,6 +201,37 @@ describe('zendesk-simulator over HTTP', () => {
         new Set(['new', 'open', 'pending', 'hold', 'solved']),
       );
     });
+    it('pages users by offset without page[size] and refuses what Zendesk refuses on the newer routes', async () => {
+      const users = (await get('/api/v2/users.json?per_page=30&page=2')).body as {
+        users: { id: number; url: string }[];
+        next_page: string | null;
+        previous_page: string | null;
+        count: number;
+      };
+      const all = [...sim.world.directory.usersById.keys()].sort((a, b) => a - b);
+      expect(users.users.map((u) => u.id)).toEqual(all.slice(30, 60));
+      expect(users).toMatchObject({
+        count: all.length,
+        next_page: `${sim.url}/api/v2/users.json?page=3&per_page=30`,
+        previous_page: `${sim.url}/api/v2/users.json?page=1&per_page=30`,
+      });
+      expect(users.users[0]!.url).toBe(`${sim.url}/api/v2/users/${users.users[0]!.id}.json`);
+
+      const deleted = [...sim.world.ids()].find((id) => sim.world.state(id)!.deleted)!;
+      const agent = `Basic ${Buffer.from(`agent2@support.example.com/token:${sim.apiToken}`).toString('base64')}`;
+      const now = Math.floor(Date.now() / 1000);
+      const refusals: [string, number, string][] = [
+        ['/api/v2/search.json?query=status:open&page=11', 422, 'invalid'],
+        ['/api/v2/search.json', 400, 'InvalidValue'],
+        ['/api/v2/search/export.json?query=status:open', 400, 'InvalidValue'],
+        [`/api/v2/tickets/${deleted}/audits.json`, 404, 'RecordNotFound'],
+        ['/api/v2/users/1/tickets/requested.json', 404, 'RecordNotFound'],
+        [`/api/v2/incremental/tickets.json?start_time=${now}`, 400, 'InvalidValue'],
+      ];
+      for (const [path, status, error] of refusals)
+        expect([path, await get(path)]).toMatchObject([path, { status, body: { error } }]);
+      expect((await get('/api/v2/incremental/tickets.json?start_time=0', agent)).status).toBe(403);
+    });
   });
 
   it('answers 429 with Retry-After and X-Rate-Limit headers at the account and incremental limits', async () => {
