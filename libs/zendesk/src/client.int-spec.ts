@@ -1,6 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ZendeskApiError, ZendeskClient, type RetryReason, type ZendeskClientOptions } from './client';
+import {
+  ZendeskApiError,
+  ZendeskClient,
+  ZendeskClientClosed,
+  type RetryReason,
+  type ZendeskClientOptions,
+} from './client';
 
 type Answer = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -79,6 +85,22 @@ describe('ZendeskClient under the faults Zendesk shows', () => {
     server = await scripted([json(500, { error: 'InternalServerError' })]);
     await expect(server.client(3).get('/x')).rejects.toBeInstanceOf(ZendeskApiError);
     expect(server.seen).toHaveLength(3);
+  });
+
+  it('ends calls waiting in a backoff, a Retry-After or a slow answer at once when closed', async () => {
+    server = await scripted([
+      json(500, {}),
+      json(429, {}, { 'retry-after': '60' }),
+      () => undefined, // never answers
+    ]);
+    const client = server.client(8, { backoffBaseMs: 60_000, backoffCapMs: 60_000, timeoutMs: 60_000 });
+    const calls = [1, 2, 3].map(() => client.get('/api/v2/users.json').catch((error: Error) => error));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const closedAt = Date.now();
+    client.close();
+    for (const result of await Promise.all(calls)) expect(result).toBeInstanceOf(ZendeskClientClosed);
+    expect(Date.now() - closedAt).toBeLessThan(1_000);
+    await expect(client.get('/api/v2/users.json')).rejects.toBeInstanceOf(ZendeskClientClosed);
   });
 
   it('does not retry a 4xx other than 429', async () => {

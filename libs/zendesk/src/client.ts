@@ -44,6 +44,13 @@ export class ZendeskApiError extends Error {
 /** A 200 whose body cannot be the page asked for (cut, not JSON, a count that is not its items): retried. */
 export class ZendeskInvalidBody extends Error {}
 
+/** The client was closed (its service is stopping): no retry, no wait. */
+export class ZendeskClientClosed extends Error {
+  constructor() {
+    super('Zendesk client closed');
+  }
+}
+
 /**
  * One child event of an audit, in the audits API's form (`field_name`, `value`). The incremental export writes field
  * changes keyed by the field instead (`{ "status": "solved", "previous_value": "open" }`); the client turns
@@ -76,7 +83,16 @@ export interface IncrementalTicketEventsPage {
   serverTime: number | null;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
 
 /**
  * Zendesk Support API client: API-token auth, a client-side rate budget, an optional shared budget for incremental
@@ -87,10 +103,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class ZendeskClient {
   private readonly budget: RateLimiterMemory;
   private readonly authorization: string;
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: ZendeskClientOptions) {
     this.budget = new RateLimiterMemory({ points: options.requestsPerMinute ?? 400, duration: 60 });
     this.authorization = `Basic ${Buffer.from(`${options.email}/token:${options.apiToken}`).toString('base64')}`;
+  }
+
+  /**
+   * Ends every call in flight or waiting (retry backoff, rate limit) with ZendeskClientClosed: a stopping
+   * service must not wait minutes for a Zendesk that may be gone.
+   */
+  close(): void {
+    this.closing.abort();
   }
 
   /** GET with retries; `validate` names what is wrong with a 200 body that must be fetched again. */
@@ -111,8 +136,10 @@ export class ZendeskClient {
     let limited = 0;
     for (;;) {
       try {
+        if (this.closing.signal.aborted) throw new ZendeskClientClosed();
         return await this.once<T>(url, validate);
       } catch (error) {
+        if (this.closing.signal.aborted) throw new ZendeskClientClosed();
         const reason = retryReasonOf(error);
         if (reason === null || (!retryOn504 && error instanceof ZendeskApiError && error.status === 504))
           throw error;
@@ -125,7 +152,7 @@ export class ZendeskClient {
         );
         const asked = error instanceof ZendeskApiError ? (error.retryAfterMs ?? 0) : 0;
         this.options.onRetry?.(reason);
-        await sleep(Math.max(asked, Math.random() * ceiling));
+        await sleep(Math.max(asked, Math.random() * ceiling), this.closing.signal);
       }
     }
   }
@@ -145,7 +172,8 @@ export class ZendeskClient {
       } catch (rejection) {
         // The shared budget's store is down: send anyway, Zendesk's own 429s pace us until it is back.
         if (rejection instanceof Error) break;
-        await sleep((rejection as { msBeforeNext?: number }).msBeforeNext ?? 1_000);
+        await sleep((rejection as { msBeforeNext?: number }).msBeforeNext ?? 1_000, this.closing.signal);
+        if (this.closing.signal.aborted) throw new ZendeskClientClosed();
       }
     }
     let response: Response;
@@ -153,7 +181,7 @@ export class ZendeskClient {
     try {
       response = await fetch(url, {
         headers: { authorization: this.authorization, accept: 'application/json' },
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? 30_000), this.closing.signal]),
       });
       text = await response.text();
     } catch (error) {

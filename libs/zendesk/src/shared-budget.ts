@@ -65,7 +65,13 @@ export function openZendeskClient(
     incrementalLimiter: budget?.limiter,
     ...options,
   });
-  return { client, close: async () => budget?.close() };
+  return {
+    client,
+    close: async () => {
+      client.close();
+      await budget?.close();
+    },
+  };
 }
 
 /** The budget's table; every service using the shared budget lists this migration (it is idempotent). */
