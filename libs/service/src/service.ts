@@ -97,6 +97,9 @@ class Lifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
  * their listeners on the first signal, so a second one, e.g. Ctrl-C and then a supervisor's TERM, killed the
  * process before its consumers left their groups, and the next start waited ~26 s for the group.)
  */
+/** Below Kubernetes' default grace period (30 s), so the process, not the kubelet, says why it ended. */
+const STOP_DEADLINE_MS = 25_000;
+
 function closeOnSignals(app: INestApplication, lifecycle: Lifecycle) {
   const logger = app.get(Logger);
   let closing = false;
@@ -107,6 +110,11 @@ function closeOnSignals(app: INestApplication, lifecycle: Lifecycle) {
     }
     closing = true;
     logger.log({ msg: `${signal}: stopping` });
+    // A stop that waits on something gone for good (a dropped database) must still end, as a pod's would.
+    setTimeout(() => {
+      logger.error({ msg: `not stopped within ${STOP_DEADLINE_MS / 1000} s; exiting anyway` });
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     app.close().then(
       () => process.exit(0),
       (error: Error) => {
