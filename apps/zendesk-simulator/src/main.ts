@@ -1,13 +1,18 @@
 import { z } from 'zod';
 import { EnvFields, loadConfig } from '@ticketflow/config';
 import { ZENDESK_TEST_SIGNING_SECRET } from '@ticketflow/zendesk';
-import { startSimulator } from '@ticketflow/zendesk-simulator';
+import { WorldFile, startSimulator } from '@ticketflow/zendesk-simulator';
 
 const rate = z.coerce.number().min(0).max(1);
 
 /** Standalone Zendesk simulator: env-configured, prints where it listens. */
 const Env = z.object({
   PORT: EnvFields.port(4010),
+  HOST: EnvFields.host,
+  /** How clients reach it, for the URLs in its answers; default http://127.0.0.1:PORT. */
+  SIM_PUBLIC_URL: z.url().optional(),
+  /** Where the world is kept across restarts (snapshot + journal); none: a new world on every start. */
+  SIM_WORLD_FILE: z.string().min(1).optional(),
   SIM_SEED: z.coerce.number().int().default(42),
   SIM_TICKETS: z.coerce.number().int().min(1).max(1_000_000).default(500),
   SIM_API_TOKEN: z.string().min(8).default('simulator-api-token'),
@@ -32,10 +37,14 @@ const Env = z.object({
 
 async function main() {
   const env = loadConfig(Env);
+  const worldOptions = { seed: env.SIM_SEED, tickets: env.SIM_TICKETS };
+  const saved = env.SIM_WORLD_FILE ? WorldFile.open(env.SIM_WORLD_FILE, worldOptions) : null;
   const simulator = await startSimulator({
     port: env.PORT,
-    seed: env.SIM_SEED,
-    tickets: env.SIM_TICKETS,
+    bindHost: env.HOST,
+    publicUrl: env.SIM_PUBLIC_URL,
+    ...worldOptions,
+    world: saved?.file.world,
     apiToken: env.SIM_API_TOKEN,
     limits: { perMinute: env.SIM_RATE_LIMIT_PER_MINUTE },
     auditExport: { childEvents: env.SIM_AUDIT_CHILD_EVENTS, assigneeEvents: env.SIM_AUDIT_ASSIGNEE_EVENTS },
@@ -72,14 +81,20 @@ async function main() {
       tickets: simulator.world.ticketCount,
       webhooks: env.SIM_WEBHOOK_URL ?? null,
       scenarioRate: env.SIM_SCENARIO_RATE,
+      world: saved ? `${env.SIM_WORLD_FILE}: ${saved.note}` : 'new on every start (no SIM_WORLD_FILE)',
     }) + '\n',
   );
+  // One stop whatever number of signals (Ctrl-C, then a supervisor's TERM): the world is saved once stopped.
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
     await simulator.close();
+    saved?.file.close();
     process.exit(0);
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }
 
 main().catch((error) => {

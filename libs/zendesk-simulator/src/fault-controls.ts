@@ -1,5 +1,3 @@
-import type { RestUser } from '@ticketflow/zendesk';
-import { REQUESTER_ID_BASE } from './directory';
 import { isOpen } from './model';
 import type { DeliveryRecord } from './webhook-sender';
 import { WorldError, type World } from './world';
@@ -46,29 +44,7 @@ export class FaultControls {
   constructor(private readonly world: World) {}
 
   addRequester(input: { name?: string; email: string | null }): { id: number; email: string | null } {
-    const { directory } = this.world;
-    const email = input.email?.trim() || null;
-    if (email && directory.usersByEmail.has(email.toLowerCase()))
-      throw new WorldError(422, 'RecordInvalid', `Email ${email} is already being used by another user`);
-    // Ids continue the generated range: requesters only ever grow.
-    const id = REQUESTER_ID_BASE + directory.requesters.length;
-    const now = new Date(this.world.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const user: RestUser = {
-      id,
-      url: `${this.world.host}/api/v2/users/${id}.json`,
-      name: input.name ?? `Requester ${id}`,
-      email: email as string,
-      role: 'end-user',
-      active: true,
-      suspended: false,
-      default_group_id: null,
-      created_at: now,
-      updated_at: now,
-    };
-    directory.requesters.push(user);
-    directory.usersById.set(id, user);
-    if (email) directory.usersByEmail.set(email.toLowerCase(), user);
-    return { id, email };
+    return this.world.addRequester(input);
   }
 
   apply(actions: WorkloadAction[]): ActionResult[] {

@@ -2,6 +2,7 @@ export * from './model';
 export * from './directory';
 export * from './lifecycle';
 export * from './world';
+export * from './world-file';
 export * from './truth';
 export * from './rest-shapes';
 export * from './ticket-audits';

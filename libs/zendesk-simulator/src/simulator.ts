@@ -23,6 +23,12 @@ import { WebhookSender, type DeliveryFaults, type WebhookTarget } from './webhoo
 import { World, type WorldOptions } from './world';
 
 export interface SimulatorOptions extends WorldOptions {
+  /** A world to serve (e.g. restored from disk) instead of a new one made from these options. */
+  world?: World;
+  /** The interface to listen on; default 127.0.0.1. */
+  bindHost?: string;
+  /** How clients reach it, for the URLs in its answers (next_page, url); default http://127.0.0.1:<port>. */
+  publicUrl?: string;
   /** 0 picks a free port. */
   port?: number;
   apiToken?: string;
@@ -97,11 +103,11 @@ export class Simulator implements SimulatorControls {
       '/api/v2',
       injectFaults(() => this.apiFaults, this.options.faultSeed ?? 3, this.options.onFault),
     );
-    app.enableShutdownHooks();
-    await app.listen(this.options.port ?? 0, '127.0.0.1');
+    // Signals are the standalone app's to handle (it saves the world first); in tests, close() stops it.
+    await app.listen(this.options.port ?? 0, this.options.bindHost ?? '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
-    this.world.host = this.url;
+    this.world.host = this.options.publicUrl?.replace(/\/$/, '') ?? this.url;
     this.app = app;
     return this;
   }
@@ -141,5 +147,5 @@ class SimulatorModule {
 
 /** A running simulator on 127.0.0.1, in-process (tests, benchmarks) or standalone (apps/zendesk-simulator). */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  return new Simulator(new World(options), options).listen();
+  return new Simulator(options.world ?? new World(options), options).listen();
 }

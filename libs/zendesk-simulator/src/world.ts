@@ -1,5 +1,5 @@
 import { statusCategoryOf } from '@ticketflow/contracts';
-import type { RestTicketStatus } from '@ticketflow/zendesk';
+import type { RestTicketStatus, RestUser } from '@ticketflow/zendesk';
 import {
   buildDirectory,
   CUSTOM_STATUSES,
@@ -18,6 +18,35 @@ export interface WorldOptions {
   historyDays?: number;
   clock?: () => number;
   host?: string;
+  /** When the world was made (its generated history ends two minutes before); default: now. */
+  createdAt?: number;
+}
+
+/**
+ * A world's journal line: one ticket's live record with the counters after its change, or a requester added.
+ */
+export type WorldJournalEntry =
+  | {
+      id: number;
+      ticket: { seed: TicketSeed; changes: TicketChange[] };
+      nextTicketIndex: number;
+      sequence: number;
+      commentIds: number;
+    }
+  | { requester: RestUser };
+
+/** What a seed cannot regenerate: the world's creation time, its live changes and the requesters added to it. */
+export interface WorldSnapshot {
+  version: 1;
+  seed: number;
+  tickets: number;
+  historyDays: number;
+  createdAt: number;
+  nextTicketIndex: number;
+  sequence: number;
+  commentIds: number;
+  live: [number, { seed: TicketSeed; changes: TicketChange[] }][];
+  addedRequesters: Directory['requesters'];
 }
 
 /** What one action did to a ticket: the webhook sender turns it into deliveries. */
@@ -63,16 +92,21 @@ export class World {
   private readonly live = new Map<number, { seed: TicketSeed; changes: TicketChange[] }>();
   private liveOrder: Position[] = [];
   private readonly listeners: ((update: TicketUpdate) => void)[] = [];
+  private readonly requesterListeners: ((user: RestUser) => void)[] = [];
   private nextTicketIndex: number;
   private sequence = 0;
   private commentIds = 0;
+  private readonly createdAt: number;
+  private readonly historyDays: number;
 
   constructor(options: WorldOptions = {}) {
     this.clock = options.clock ?? Date.now;
     this.host = options.host ?? 'http://127.0.0.1';
     const tickets = options.tickets ?? 200;
     if (tickets < 1 || tickets > 1_000_000) throw new Error('tickets must be between 1 and 1,000,000');
-    const now = this.clock();
+    const now = options.createdAt ?? this.clock();
+    this.createdAt = now;
+    this.historyDays = options.historyDays ?? 30;
     const directory = buildDirectory(
       options.seed ?? 42,
       tickets,
@@ -107,6 +141,105 @@ export class World {
 
   get ticketCount() {
     return this.nextTicketIndex;
+  }
+
+  // ---- saving and restoring (apps/zendesk-simulator keeps its world across restarts) ----
+
+  snapshot(): WorldSnapshot {
+    return {
+      version: 1,
+      seed: this.shape.seed,
+      tickets: this.baseCount,
+      historyDays: this.historyDays,
+      createdAt: this.createdAt,
+      nextTicketIndex: this.nextTicketIndex,
+      sequence: this.sequence,
+      commentIds: this.commentIds,
+      live: [...this.live],
+      addedRequesters: this.directory.requesters.slice(this.shape.requesterCount),
+    };
+  }
+
+  /** The world a snapshot (and the journal entries written after it) describe. */
+  static restore(
+    snapshot: WorldSnapshot,
+    journal: WorldJournalEntry[] = [],
+    options: Pick<WorldOptions, 'clock' | 'host'> = {},
+  ): World {
+    const world = new World({
+      ...options,
+      seed: snapshot.seed,
+      tickets: snapshot.tickets,
+      historyDays: snapshot.historyDays,
+      createdAt: snapshot.createdAt,
+    });
+    for (const user of snapshot.addedRequesters) world.addToDirectory(user);
+    for (const [id, ticket] of snapshot.live) world.live.set(id, ticket);
+    world.nextTicketIndex = snapshot.nextTicketIndex;
+    world.sequence = snapshot.sequence;
+    world.commentIds = snapshot.commentIds;
+    // Entries are whole records with the counters after them: applying one twice changes nothing.
+    for (const entry of journal) {
+      if ('requester' in entry) {
+        if (!world.directory.usersById.has(entry.requester.id)) world.addToDirectory(entry.requester);
+        continue;
+      }
+      world.live.set(entry.id, entry.ticket);
+      world.nextTicketIndex = Math.max(world.nextTicketIndex, entry.nextTicketIndex);
+      world.sequence = Math.max(world.sequence, entry.sequence);
+      world.commentIds = Math.max(world.commentIds, entry.commentIds);
+    }
+    world.liveOrder = [...world.live]
+      .map(([id, ticket]) => ({ at: ticket.changes[ticket.changes.length - 1]!.at, id }))
+      .sort(comparePosition);
+    return world;
+  }
+
+  onRequesterAdded(listener: (user: RestUser) => void): () => void {
+    this.requesterListeners.push(listener);
+    return () => this.requesterListeners.splice(this.requesterListeners.indexOf(listener), 1);
+  }
+
+  /** A requester of the caller's own; `email: null` is a phone, messaging or social user. */
+  addRequester(input: { name?: string; email: string | null }): { id: number; email: string | null } {
+    const email = input.email?.trim() || null;
+    if (email && this.directory.usersByEmail.has(email.toLowerCase()))
+      throw new WorldError(422, 'RecordInvalid', `Email ${email} is already being used by another user`);
+    // Ids continue the generated range: requesters only ever grow.
+    const id = REQUESTER_ID_BASE + this.directory.requesters.length;
+    const now = new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const user: RestUser = {
+      id,
+      url: `${this.host}/api/v2/users/${id}.json`,
+      name: input.name ?? `Requester ${id}`,
+      email: email as string,
+      role: 'end-user',
+      active: true,
+      suspended: false,
+      default_group_id: null,
+      created_at: now,
+      updated_at: now,
+    };
+    this.addToDirectory(user);
+    for (const listener of this.requesterListeners) listener(user);
+    return { id, email };
+  }
+
+  private addToDirectory(user: RestUser) {
+    this.directory.requesters.push(user);
+    this.directory.usersById.set(user.id, user);
+    if (user.email) this.directory.usersByEmail.set(user.email.toLowerCase(), user);
+  }
+
+  /** The journal line for a ticket just changed (see restore). */
+  journalEntry(id: number): WorldJournalEntry {
+    return {
+      id,
+      ticket: this.live.get(id)!,
+      nextTicketIndex: this.nextTicketIndex,
+      sequence: this.sequence,
+      commentIds: this.commentIds,
+    };
   }
 
   onUpdate(listener: (update: TicketUpdate) => void): () => void {
