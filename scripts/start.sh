@@ -28,6 +28,10 @@ DATABASE="ticketflow${SUFFIX/-/_}"
 LOG_DIR="$LOCAL/logs$SUFFIX"
 WORLD_DIR="$LOCAL/simulator$SUFFIX"
 mkdir -p "$LOG_DIR" "$WORLD_DIR"
+# One start per copy: a second would share (and --fresh delete) the first one's broker, database and world. The
+# services inherit the lock, so it is free again only when the last of them has ended.
+exec 9> "$LOCAL/start$SUFFIX.lock"
+flock -n 9 || die "Ticketflow is already running here (another start.sh, or services it left); stop it first"
 # services.txt's ports, moved by the offset wherever they appear (ports and URLs).
 shift_ports() {
   local text="$1" name port
@@ -63,13 +67,14 @@ trap cleanup INT TERM EXIT
 
 if ((FRESH)); then
   log "--fresh: removing Kafka's data, the ticketflow database and the simulator's world"
-  bash scripts/kafka.sh reset
+  bash scripts/kafka.sh reset 9>&-
   bash scripts/postgres.sh drop "$DATABASE"
   rm -f "$WORLD_DIR/"*.json
 fi
 
 STARTED=$SECONDS
-bash scripts/kafka.sh start
+# The broker runs in its own session and must not hold the lock after a crash of this script.
+bash scripts/kafka.sh start 9>&-
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 DATABASE_URL="$(bash scripts/postgres.sh start "$DATABASE" | tail -n1)"
 export DATABASE_URL
@@ -154,7 +159,7 @@ $(for s in "${SERVICES[@]}"; do read -r n p <<< "$s"; echo "  $n  http://127.0.0
 
   Ctrl-C stops everything; the next start continues this world (--fresh starts a new one).
 INFO
-# Block until Ctrl-C, whatever number of services runs (services that exit are started again).
+# Block until Ctrl-C, whatever the services do (a failed one is started again, a stopped one stays stopped).
 sleep infinity &
 PIDS+=("$!")
-wait -n "${PIDS[@]}"
+wait "$!"
