@@ -192,7 +192,7 @@ describe('node-zendesk 6.0.1 against the simulator', () => {
     expectShape(result[0], TICKET_METRIC, 'listed ticket metric');
   });
 
-  it('lists users (cursor, role filter), shows one and finds one by email; URLs keep the port', async () => {
+  it('lists users (cursor, role filter), shows one, finds one by email and shows the caller (me); URLs keep the port', async () => {
     const { directory } = sim.world;
     const { result, bodies } = await zendesk(() => client.users.list() as Promise<User[]>);
     expect(sorted(ids(result))).toEqual(sorted([...directory.usersById.keys()]));
@@ -209,6 +209,11 @@ describe('node-zendesk 6.0.1 against the simulator', () => {
     expect(shown).toEqual(result.find((u) => u.id === requester.id));
     const found = (await client.users.search({ query: `email:${requester.email.toLowerCase()}` })) as User[];
     expect(ids(found)).toEqual([requester.id]);
+
+    // users.me(): who the credentials belong to (clients call it to check them).
+    const me = (await client.users.me()).result as unknown as User;
+    expectShape(me, USER, 'user');
+    expect(me).toMatchObject({ email: ADMIN_EMAIL, role: 'admin' });
   });
 
   it('lists a user’s requested tickets: the truth’s tickets of that requester', async () => {

@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import type { RestUser } from '@ticketflow/zendesk';
 import {
   cursorLinks,
@@ -15,7 +16,7 @@ import { restUser } from './rest-shapes';
 import { WORLD } from './simulator.tokens';
 import { World } from './world';
 
-/** Zendesk Users API: list, show, show_many, search (by email). */
+/** Zendesk Users API: list, show, me, show_many, search (by email). */
 @Controller('api/v2')
 export class UsersController {
   constructor(@Inject(WORLD) private readonly world: World) {}
@@ -85,6 +86,14 @@ export class UsersController {
       extra,
     });
     return { users: items, ...envelope };
+  }
+
+  /** The authenticated user (clients call it to check their credentials). Before users/:id, which would take "me". */
+  @Get('users/me')
+  me(@Res({ passthrough: true }) res: Response) {
+    const user = this.world.directory.usersById.get(res.locals['userId'] as number);
+    if (!user) return fail(404, 'RecordNotFound', 'Not found');
+    return { user: this.render(user) };
   }
 
   @Get('users/:id')
