@@ -16,7 +16,7 @@ import {
 } from '@ticketflow/kafka';
 import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
 import type { ServiceRuntime } from '@ticketflow/service';
-import { ZendeskBudget1795650000000, openZendeskClient } from '@ticketflow/zendesk';
+import { ZendeskBudget1795650000000, openZendeskClient, type ZendeskClient } from '@ticketflow/zendesk';
 import { TicketChangeFeed } from './change-feed';
 import type { EnrichmentConfig } from './enrichment.config';
 import { enrichmentMetrics, type EnrichmentMetrics } from './enrichment.metrics';
@@ -93,6 +93,7 @@ export class EnrichmentRuntime implements ServiceRuntime {
     this.producer = new EventProducer(kafka);
     await this.producer.connect();
     const { client: zendesk, close } = openZendeskClient(config);
+    this.zendesk = zendesk;
     this.closeZendesk = close;
     this.projector = new EnrichmentProjector(this.db, config.CONSUMER_GROUP);
     this.resolver = new RequesterResolver(this.db, zendesk, this.projector);
@@ -205,6 +206,8 @@ export class EnrichmentRuntime implements ServiceRuntime {
   /** Open SSE streams end first: the HTTP server waits for them before it closes. */
   beforeStop() {
     this.changes.complete();
+    // Before the HTTP server waits for its requests: a POST /admin/reconcile waiting out Zendesk's retries ends now.
+    this.zendesk?.close();
   }
 
   /** Messages in the topic beyond the offsets stored with the read models. */
@@ -218,6 +221,7 @@ export class EnrichmentRuntime implements ServiceRuntime {
   }
 
   private stopped = false;
+  private zendesk: ZendeskClient | null = null;
   private closeZendesk: () => Promise<void> = async () => undefined;
   private readonly background = new Set<Promise<void>>();
 

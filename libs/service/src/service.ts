@@ -93,12 +93,13 @@ class Lifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
 }
 
 /**
- * SIGTERM or SIGINT closes the app once; a repeated signal does not cut that close short. (Nest's own hooks drop
+ * SIGTERM, SIGINT or SIGHUP closes the app once; a repeated signal does not cut that close short. (Nest's own hooks drop
  * their listeners on the first signal, so a second one, e.g. Ctrl-C and then a supervisor's TERM, killed the
  * process before its consumers left their groups, and the next start waited ~26 s for the group.)
  */
 /** Below Kubernetes' default grace period (30 s), so the process, not the kubelet, says why it ended. */
 const STOP_DEADLINE_MS = 25_000;
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 function closeOnSignals(app: INestApplication, lifecycle: Lifecycle) {
   const logger = app.get(Logger);
@@ -111,23 +112,26 @@ function closeOnSignals(app: INestApplication, lifecycle: Lifecycle) {
     closing = true;
     logger.log({ msg: `${signal}: stopping` });
     // A stop that waits on something gone for good (a dropped database) must still end, as a pod's would.
-    setTimeout(() => {
+    const deadline = setTimeout(() => {
       logger.error({ msg: `not stopped within ${STOP_DEADLINE_MS / 1000} s; exiting anyway` });
       process.exit(1);
     }, STOP_DEADLINE_MS).unref();
     app.close().then(
-      () => process.exit(0),
+      () => {
+        clearTimeout(deadline);
+        process.exit(0);
+      },
       (error: Error) => {
+        clearTimeout(deadline);
         logger.error({ msg: 'stopping failed', error: error.message });
         process.exit(1);
       },
     );
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  // SIGHUP: the terminal that started it was closed.
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   lifecycle.releaseSignals = () => {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   };
 }
 
