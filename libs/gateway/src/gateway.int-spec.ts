@@ -160,6 +160,7 @@ describe('webhook-gateway against the real broker', () => {
     // Headers first: an unsigned body is refused for its signature whatever its size, before it is read.
     const hugeUnsigned = await fetch(events, { method: 'POST', body: hugeBody });
     expect(hugeUnsigned.status).toBe(401);
+    expect(hugeUnsigned.headers.get('connection')).toBe('close');
     expect(await hugeUnsigned.json()).toMatchObject({ reason: 'missing-signature' });
     const huge = await signedPost(events, hugeBody);
     expect(huge.status).toBe(413);

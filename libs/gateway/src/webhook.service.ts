@@ -52,7 +52,11 @@ export class WebhookService {
     });
     if (!refusal) return null;
     this.metrics.received.inc({ endpoint: kind });
-    return this.refuse(kind, refusal.status, refusal.reason);
+    return {
+      ...this.refuse(kind, refusal.status, refusal.reason),
+      // Else Node would read (and drop) the whole unread body, of any size, to keep the connection alive.
+      headers: { connection: 'close' },
+    };
   }
 
   /** The body could not be read whole: over WEBHOOK_MAX_BYTES (413) or cut off (400). */
