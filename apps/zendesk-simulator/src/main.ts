@@ -89,12 +89,12 @@ async function main() {
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
-    await simulator.close();
+    // Webhooks still queued get 10 s; the world is saved whatever happened to them (the journal has it anyway).
+    await Promise.race([simulator.close(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     saved?.file.close();
     process.exit(0);
   };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
 }
 
 main().catch((error) => {

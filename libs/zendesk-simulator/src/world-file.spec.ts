@@ -79,14 +79,13 @@ describe('WorldFile: the simulator keeps its world across restarts', () => {
     expect(seen(WorldFile.open(file, OPTIONS).file.world).truth).toEqual(before.truth);
   });
 
-  it('starts a new world when the saved one was made with another seed or size', () => {
+  it('refuses a saved world made with another seed or size (its stored state would meet reused ids)', () => {
     const file = path();
     const { file: first } = WorldFile.open(file, OPTIONS);
     changeIt(first.world);
     first.close();
-    const { file: other, note } = WorldFile.open(file, { ...OPTIONS, seed: 8 });
-    expect(note).toMatch(/^new world: the saved one was made with .*"seed":7/);
-    expect(seen(other.world).ticketCount).toBe(60);
+    expect(() => WorldFile.open(file, { ...OPTIONS, seed: 8 })).toThrow(/"seed":7.*--fresh/);
+    expect(() => WorldFile.open(file, { ...OPTIONS, tickets: 61 })).toThrow(/"tickets":60/);
   });
 
   it('compacts the journal into the snapshot every COMPACT_EVERY lines', () => {

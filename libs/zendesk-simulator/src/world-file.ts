@@ -33,8 +33,8 @@ export class WorldFile {
   }
 
   /**
-   * The world saved at `path` if it was made with the same seed, size and history; otherwise a new one, saved
-   * there. `note` says which, for the log.
+   * The world saved at `path`, or a new one saved there when there is none; `note` says which, for the log.
+   * Refuses a saved world made with another seed, size or history.
    */
   static open(path: string, options: WorldOptions): { file: WorldFile; note: string } {
     mkdirSync(dirname(path), { recursive: true });
@@ -53,7 +53,11 @@ export class WorldFile {
         world = World.restore(snapshot, journal, options);
         note = `restored: ${snapshot.live.length} changed tickets and ${journal.length} journal entries`;
       } else {
-        note = `new world: the saved one was made with ${JSON.stringify(saved)}, not ${JSON.stringify(wanted)}`;
+        // A new world beside the old one's stored state would reuse its sequence ids (webhook and audit ids).
+        throw new Error(
+          `${path} holds a world made with ${JSON.stringify(saved)}, not ${JSON.stringify(wanted)}: ` +
+            'remove it together with the state built from it (scripts/start.sh --fresh)',
+        );
       }
     }
     const file = new WorldFile(path, world ?? new World(options));
