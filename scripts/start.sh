@@ -21,7 +21,9 @@ done
 
 ensure_deps
 OFFSET="${TICKETFLOW_PORT_OFFSET:-0}"
-[[ "$OFFSET" =~ ^[0-9]+$ ]] || die "TICKETFLOW_PORT_OFFSET must be a number"
+# Whole thousands keep every moved port clear of the other copy's (Kafka's controller is 9093).
+[[ "$OFFSET" =~ ^[0-9]+$ ]] && ((OFFSET % 1000 == 0 && OFFSET <= 50000)) ||
+  die "TICKETFLOW_PORT_OFFSET must be a multiple of 1000, at most 50000 (got $OFFSET)"
 SUFFIX="$( ((OFFSET)) && echo "-$OFFSET" || true)"
 export KAFKA_PORT=$((9092 + OFFSET)) KAFKA_CONTROLLER_PORT=$((9093 + OFFSET))
 DATABASE="ticketflow${SUFFIX/-/_}"
@@ -32,16 +34,9 @@ mkdir -p "$LOG_DIR" "$WORLD_DIR"
 # services inherit the lock, so it is free again only when the last of them has ended.
 exec 9> "$LOCAL/start$SUFFIX.lock"
 flock -n 9 || die "Ticketflow is already running here (another start.sh, or services it left); stop it first"
-# services.txt's ports, moved by the offset wherever they appear (ports and URLs).
-shift_ports() {
-  local text="$1" name port
-  while read -r name port _; do
-    [[ -z "$name" || "$name" == \#* ]] && continue
-    text="$(sed -E "s/(127\.0\.0\.1:)$port\b/\1$((port + OFFSET))/g" <<< "$text")"
-  done < scripts/services.txt
-  echo "$text"
-}
-SERVICE_LINES="$(shift_ports "$(grep -v '^\s*\(#\|$\)' scripts/services.txt | sed -E "s/^([a-z-]+) ([0-9]+)/\1 127.0.0.1:\2/")")"
+# services.txt's lines, each port moved by the offset, in one pass (ports and the URLs that name them).
+SERVICE_LINES="$(grep -v '^\s*\(#\|$\)' scripts/services.txt | sed -E 's/^([a-z-]+) ([0-9]+)/\1 127.0.0.1:\2/' |
+  OFFSET="$OFFSET" perl -pe 's/127\.0\.0\.1:(\d+)/"127.0.0.1:" . ($1 + $ENV{OFFSET})/ge')"
 SERVICES=()
 while read -r name address _; do
   [[ -n "$name" ]] || continue
@@ -53,7 +48,7 @@ port_of() { for s in "${SERVICES[@]}"; do [[ "${s% *}" == "$1" ]] && echo "${s#*
 
 PIDS=()
 cleanup() {
-  trap - INT TERM EXIT
+  trap - INT TERM HUP EXIT
   # Ctrl-C also ends a `| tee`: writing to it must not end this script before everything has stopped.
   trap '' PIPE
   set +e
@@ -63,12 +58,12 @@ cleanup() {
   bash scripts/kafka.sh stop
   log "stopped"
 }
-trap cleanup INT TERM EXIT
+trap cleanup INT TERM HUP EXIT
 
 if ((FRESH)); then
   log "--fresh: removing Kafka's data, the ticketflow database and the simulator's world"
   bash scripts/kafka.sh reset 9>&-
-  bash scripts/postgres.sh drop "$DATABASE"
+  bash scripts/postgres.sh drop "$DATABASE" 9>&-
   rm -f "$WORLD_DIR/"*.json
 fi
 
@@ -76,7 +71,7 @@ STARTED=$SECONDS
 # The broker runs in its own session and must not hold the lock after a crash of this script.
 bash scripts/kafka.sh start 9>&-
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
-DATABASE_URL="$(bash scripts/postgres.sh start "$DATABASE" | tail -n1)"
+DATABASE_URL="$(bash scripts/postgres.sh start "$DATABASE" 9>&- | tail -n1)"
 export DATABASE_URL
 tsx libs/kafka/scripts/create-topics.ts
 
@@ -86,7 +81,7 @@ tsx libs/kafka/scripts/create-topics.ts
 supervise() {
   local name="$1" child=0 code
   shift
-  trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+  trap '((child)) && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
   for (( ; ; )); do
     "$@" >> "$LOG_DIR/$name.log" 2>&1 &
     child=$!
