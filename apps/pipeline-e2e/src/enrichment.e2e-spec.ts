@@ -130,21 +130,31 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
       compared += got.length;
     }
     for (const ticket of truth.filter((t) => t.deleted !== 'permanent')) {
-      const got = await api<{ status: string; history: { at: string; from: string | null; to: string }[] }>(
-        `/tickets/${ticket.id}`,
-      );
+      const got = await api<{
+        status: string;
+        group: { id: string; name: string | null } | null;
+        type: string | null;
+        tags: string[];
+        history: { at: string; from: string | null; to: string }[];
+      }>(`/tickets/${ticket.id}`);
       expect({
         id: ticket.id,
         status: got.status,
+        group: got.group,
+        type: got.type,
+        tags: got.tags,
         history: got.history.map((h) => [seconds(h.at), h.from, h.to]),
       }).toEqual({
         id: ticket.id,
         status: ticket.status,
+        group: { id: String(ticket.group.id), name: ticket.group.name },
+        type: ticket.type,
+        tags: ticket.tags,
         history: ticket.history.map((h) => [seconds(h.at), h.from, h.to]),
       });
     }
     console.log(
-      `compared ${compared} user tickets and ${truth.length} ticket histories with the ground truth`,
+      `compared ${compared} user tickets and ${truth.length} ticket histories, groups, types and tags with the ground truth`,
     );
 
     // What alerting consumes: the latest open-ticket set per user on user.open-tickets equals the truth.
@@ -219,6 +229,17 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
       .filter((m) => m.includes(`"id":"${ticketId}"`))
       .map((m) => (/"status":"(\w+)"/.exec(m) ?? [])[1]);
     expect(messages).toEqual(['pending', 'open']);
+  });
+
+  it('shows a renamed group under its new name after the next reconciliation pass', async () => {
+    const group = sim.world.directory.groups[1]!;
+    const ticket = sim.truth.allTickets().find((t) => t.group.id === group.id && t.deleted === null)!;
+    const before = await api<{ group: { id: string; name: string } }>(`/tickets/${ticket.id}`);
+    expect(before.group).toEqual({ id: String(group.id), name: group.name });
+    group.name = `${group.name} (renamed)`;
+    await enrichment.runtime.reconcile();
+    const after = await api<{ group: { id: string; name: string } }>(`/tickets/${ticket.id}`);
+    expect(after.group).toEqual({ id: String(group.id), name: group.name });
   });
 
   it('finds by reconciliation a permanent delete whose webhook Zendesk dropped, and keeps no content of it', async () => {

@@ -236,12 +236,44 @@ describe('transition order', () => {
       occurredAt: '2026-11-25T09:00:00Z',
       ticket: { id: '42', status: 'deleted', statusCategory: null, updatedAt: '2026-11-25T09:00:00Z' },
     } as TicketEvent;
-    const purged = projectTicketEvent(row, purge).row!;
+    const tagged = { ...row, tags: ['vip'] };
+    const purged = projectTicketEvent(tagged, purge).row!;
     expect(purged).toMatchObject({
       deleted: 'permanent',
       open: false,
       subject: null,
+      tags: null,
       orderKey: row.orderKey,
     });
+  });
+
+  it("keeps the group, type and tags a partial event does not carry, and takes a snapshot's", () => {
+    const classified = {
+      ...created,
+      ticket: { ...created.ticket, groupId: '360000000001', type: 'incident', tags: ['printer', 'vip'] },
+    } as TicketEvent;
+    const row = projectTicketEvent(null, classified).row!;
+    expect(row).toMatchObject({ groupId: '360000000001', type: 'incident', tags: ['printer', 'vip'] });
+    // A status change from an event webhook carries none of them: kept.
+    const afterStatus = projectTicketEvent(row, opened).row!;
+    expect(afterStatus).toMatchObject({ groupId: null, type: null, tags: [] });
+    const partial = {
+      ...opened,
+      ticket: { id: '42', status: 'open', updatedAt: '2026-11-25T10:05:00Z' },
+    } as TicketEvent;
+    expect(projectTicketEvent(row, partial).row).toMatchObject({
+      groupId: '360000000001',
+      type: 'incident',
+      tags: ['printer', 'vip'],
+    });
+    // Moved to another group (Zendesk's group_assignment_changed carries only the group).
+    const moved = {
+      ...opened,
+      type: 'ticket.updated',
+      eventId: 'e-group',
+      field: 'group_id',
+      ticket: { id: '42', groupId: '360000000002', updatedAt: '2026-11-25T10:06:00Z' },
+    } as TicketEvent;
+    expect(projectTicketEvent(row, moved).row).toMatchObject({ groupId: '360000000002', type: 'incident' });
   });
 });

@@ -16,6 +16,10 @@ export interface TicketRow {
   customStatusId: string | null;
   priority: string | null;
   assigneeId: string | null;
+  /** The Zendesk group handling it (its "sector"); names come from the groups table at read time. */
+  groupId: string | null;
+  type: string | null;
+  tags: string[] | null;
   createdAt: string;
   updatedAt: string;
   solvedAt: string | null;
@@ -112,6 +116,9 @@ export function projectTicketEvent(current: TicketRow | null, event: TicketEvent
       customStatusId: carried(snapshot.customStatusId, current?.customStatusId ?? null),
       priority: carried(snapshot.priority, current?.priority ?? null),
       assigneeId: carried(snapshot.assigneeId, current?.assigneeId ?? null),
+      groupId: carried(snapshot.groupId, current?.groupId ?? null),
+      type: carried(snapshot.type, current?.type ?? null),
+      tags: deleted === 'permanent' ? null : carried(snapshot.tags, current?.tags ?? null),
       createdAt: snapshot.createdAt ?? current?.createdAt ?? snapshot.updatedAt,
       updatedAt:
         carriesStatus || !current ? snapshot.updatedAt : maxIso(current.updatedAt, snapshot.updatedAt),

@@ -10,6 +10,10 @@ export interface TicketView {
   priority: string | null;
   assigneeId: string | null;
   requesterId: string | null;
+  /** The Zendesk group handling it (the "sector") and its current name (null until the groups are read). */
+  group: { id: string; name: string | null } | null;
+  type: string | null;
+  tags: string[];
   createdAt: string;
   updatedAt: string;
   solvedAt: string | null;
@@ -26,6 +30,9 @@ const view = (r: Record<string, unknown>): TicketView => ({
   priority: r['priority'] as string | null,
   assigneeId: r['assignee_id'] as string | null,
   requesterId: r['requester_id'] as string | null,
+  group: r['group_id'] ? { id: r['group_id'] as string, name: r['group_name'] as string | null } : null,
+  type: r['ticket_type'] as string | null,
+  tags: (r['tags'] as string[] | null) ?? [],
   createdAt: (r['created_at'] as Date).toISOString(),
   updatedAt: (r['updated_at'] as Date).toISOString(),
   solvedAt: r['solved_at'] ? (r['solved_at'] as Date).toISOString() : null,
@@ -33,10 +40,15 @@ const view = (r: Record<string, unknown>): TicketView => ({
   deleted: r['deleted'] as string | null,
 });
 
+/** A ticket's columns with its group's name, joined at read time: a renamed group shows at once everywhere. */
+const TICKET = `t.*, g.name AS group_name`;
+const WITH_GROUP = `LEFT JOIN zendesk_groups g ON g.group_id = t.group_id`;
+
 const USER_TICKETS = `
   FROM company_users u
   JOIN zendesk_requesters r ON r.email_normalized = u.email_normalized
-  JOIN tickets t ON t.requester_id = r.requester_id`;
+  JOIN tickets t ON t.requester_id = r.requester_id
+  ${WITH_GROUP}`;
 
 export interface TicketFilter {
   open?: boolean;
@@ -68,7 +80,7 @@ export class EnrichmentQueries {
     filter: TicketFilter,
   ): Promise<{ tickets: TicketView[]; nextCursor: string | null }> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT t.* ${USER_TICKETS}
+      `SELECT ${TICKET} ${USER_TICKETS}
         WHERE u.user_id = $1
           AND ($2::boolean IS NULL OR t.open = $2)
           AND ($3::text[] IS NULL OR t.status = ANY($3))
@@ -93,7 +105,7 @@ export class EnrichmentQueries {
   async userTicketsAmong(userId: string, ticketIds: string[]): Promise<TicketView[]> {
     if (ticketIds.length === 0) return [];
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT t.* ${USER_TICKETS} WHERE u.user_id = $1 AND t.ticket_id = ANY($2)`,
+      `SELECT ${TICKET} ${USER_TICKETS} WHERE u.user_id = $1 AND t.ticket_id = ANY($2)`,
       [userId, ticketIds],
     );
     return rows.map(view);
@@ -106,7 +118,7 @@ export class EnrichmentQueries {
     | null
   > {
     const [row]: Record<string, unknown>[] = await this.db.query(
-      `SELECT * FROM tickets WHERE ticket_id = $1`,
+      `SELECT ${TICKET} FROM tickets t ${WITH_GROUP} WHERE t.ticket_id = $1`,
       [ticketId],
     );
     if (!row) return null;

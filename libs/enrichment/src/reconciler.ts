@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { Topics, type StatusChange } from '@ticketflow/contracts';
 import type { EventProducer } from '@ticketflow/kafka';
 import { auditStatusChange, purgedEvent, reconciledEvent, type ZendeskClient } from '@ticketflow/zendesk';
+import { refreshGroups } from './groups';
 
 export interface ReconcilerOptions {
   /** Where a first pass starts (unix seconds): 0 backfills the whole account. */
@@ -16,12 +17,6 @@ export interface PassProgress {
   phase: 'audits' | 'tickets';
   pages: number;
   items: number;
-}
-
-interface DeletedTicketsPage {
-  deleted_tickets: { id: number }[];
-  meta: { has_more: boolean };
-  links: { next: string | null };
 }
 
 export interface PassResult {
@@ -51,6 +46,8 @@ export class Reconciler {
   async runPass(onProgress?: (progress: PassProgress) => void): Promise<PassResult> {
     const topic = this.options.topic ?? Topics.ticketEvents;
     const passId = Date.now().toString(36);
+    // 0. Group names: renames show in every read at once (joined at read time).
+    await refreshGroups(this.db, this.zendesk);
     const [state] = (await this.db.query(
       `SELECT ticket_cursor, audit_start_time FROM reconciliation_state WHERE name = $1`,
       [this.name],
@@ -143,13 +140,11 @@ export class Reconciler {
       `SELECT ticket_id FROM tickets WHERE deleted = 'soft'`,
     );
     if (held.length === 0) return 0;
-    const restorable = new Set<string>();
-    let next: string | null = '/api/v2/deleted_tickets.json?page[size]=100';
-    while (next) {
-      const page: DeletedTicketsPage = await this.zendesk.get<DeletedTicketsPage>(next);
-      for (const ticket of page.deleted_tickets) restorable.add(String(ticket.id));
-      next = page.meta.has_more ? page.links.next : null;
-    }
+    const restorable = new Set(
+      (await this.zendesk.listAll<{ id: number }>('/api/v2/deleted_tickets.json', 'deleted_tickets')).map(
+        (t) => String(t.id),
+      ),
+    );
     const candidates = held.map((r) => r.ticket_id).filter((id) => !restorable.has(id));
     const alive = new Set((await this.zendesk.showManyTickets(candidates)).map((t) => String(t.id)));
     const purged = candidates.filter((id) => !alive.has(id));

@@ -13,6 +13,10 @@ const TICKET_FIELDS: [column: string, field: keyof TicketRow, type: string][] = 
   ['custom_status_id', 'customStatusId', 'text'],
   ['priority', 'priority', 'text'],
   ['assignee_id', 'assigneeId', 'text'],
+  ['group_id', 'groupId', 'text'],
+  ['ticket_type', 'type', 'text'],
+  // jsonb, not text[]: unnest would flatten an array of arrays.
+  ['tags', 'tags', 'jsonb'],
   ['created_at', 'createdAt', 'timestamptz'],
   ['updated_at', 'updatedAt', 'timestamptz'],
   ['solved_at', 'solvedAt', 'timestamptz'],
@@ -24,7 +28,10 @@ const TICKET_FIELDS: [column: string, field: keyof TicketRow, type: string][] = 
 const TICKET_COLUMNS = TICKET_FIELDS.map(([column]) => column).join(', ');
 /** Postgres reads one typed array per column far faster than a JSON document of records; one statement per batch. */
 const TICKET_UNNEST = `unnest(${TICKET_FIELDS.map(([, , type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
-const ticketArrays = (rows: TicketRow[]) => TICKET_FIELDS.map(([, field]) => rows.map((r) => r[field]));
+const ticketArrays = (rows: TicketRow[]) =>
+  TICKET_FIELDS.map(([, field, type]) =>
+    rows.map((r) => (type === 'jsonb' && r[field] !== null ? JSON.stringify(r[field]) : r[field])),
+  );
 /** `column = <source>.column` for every column but the key, and the projection time. */
 const assignFrom = (source: string) =>
   [
@@ -55,6 +62,9 @@ export function toTicketRow(r: Record<string, unknown>): TicketRow {
     customStatusId: r['custom_status_id'] as string | null,
     priority: r['priority'] as string | null,
     assigneeId: r['assignee_id'] as string | null,
+    groupId: r['group_id'] as string | null,
+    type: r['ticket_type'] as string | null,
+    tags: r['tags'] as string[] | null,
     createdAt: iso(r['created_at'])!,
     updatedAt: iso(r['updated_at'])!,
     solvedAt: iso(r['solved_at']),

@@ -85,7 +85,8 @@ export function buildDirectory(
   const rng = mulberry32(seed ^ 0x5eed);
   const requesterCount = Math.max(4, Math.ceil(ticketCount / 3));
   const agentCount = Math.max(3, Math.min(60, Math.ceil(ticketCount / 200)));
-  const groups: RestGroup[] = ['Support', 'Billing', 'Engineering'].map((name, i) => ({
+  // The teams ("sectors") tickets are assigned to.
+  const groups: RestGroup[] = ['User', 'Product', 'Billing'].map((name, i) => ({
     id: GROUP_ID_BASE + i,
     name,
     created_at: createdAt,

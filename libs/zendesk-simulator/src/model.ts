@@ -92,3 +92,8 @@ export function isOpen(state: TicketState): boolean {
   const category = statusCategoryOf(state.status);
   return state.deleted === null && category !== null && OPEN_STATUS_CATEGORIES.has(category);
 }
+
+/** A ticket's tags as Zendesk shows them: marking it as spam adds `spam`. */
+export function tagsOf(state: TicketState): string[] {
+  return state.spam ? [...state.seed.tags, 'spam'] : state.seed.tags;
+}

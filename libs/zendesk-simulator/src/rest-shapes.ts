@@ -6,7 +6,7 @@ import {
   PRODUCT_AREA_FIELD,
   SUPPORT_ADDRESS,
 } from './directory';
-import type { TicketSeed, TicketState } from './model';
+import { tagsOf, type TicketSeed, type TicketState } from './model';
 import { mulberry32, pick } from './random';
 
 // The REST shapes of tickets, users and ticket metrics: every route (show, lists, search, exports) renders here.
@@ -126,7 +126,7 @@ export function restTicket(state: TicketState, host: string): SimulatedRestTicke
     has_incidents: false,
     is_public: true,
     due_at: seed.type === 'task' ? restTime(state.createdAt + TASK_DUE_AFTER_MS) : null,
-    tags: state.spam ? [...seed.tags, 'spam'] : seed.tags,
+    tags: tagsOf(state),
     custom_fields: customFields,
     satisfaction_rating: satisfactionOf(state, extras.satisfaction),
     sharing_agreement_ids: [],

@@ -1,5 +1,5 @@
 import type { RestUser } from '@ticketflow/zendesk';
-import type { TicketState } from './model';
+import { tagsOf, type TicketState } from './model';
 
 // Zendesk's search syntax, the part the simulator understands: `type:`, `keyword:value` (also `<`, `>`, `<=`, `>=`
 // for statuses, priorities and dates), `-keyword:value` to exclude, quoted values, free text, `order_by:` and
@@ -241,7 +241,7 @@ export function ticketFacts(state: TicketState, usersById: ReadonlyMap<number, R
     assignee: state.assigneeId === null ? null : userFacts(usersById.get(state.assigneeId)),
     groupId: seed.groupId,
     organizationId: seed.organizationId,
-    tags: state.spam ? [...seed.tags, 'spam'] : seed.tags,
+    tags: tagsOf(state),
     subject: seed.subject,
     description: seed.description,
     createdAt: state.createdAt,

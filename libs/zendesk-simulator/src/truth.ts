@@ -5,7 +5,7 @@ import {
   type HourlyStatsResult,
 } from '@ticketflow/contracts';
 import { updaterOf } from './audits';
-import { isOpen, type StatusTransition } from './model';
+import { isOpen, tagsOf, type StatusTransition } from './model';
 import type { World } from './world';
 
 export interface TicketTruth {
@@ -17,6 +17,10 @@ export interface TicketTruth {
   customStatusId: number | null;
   open: boolean;
   deleted: 'soft' | 'permanent' | null;
+  /** Who handles it (its "sector"), with the group's current name; its type and tags. */
+  group: { id: number; name: string };
+  type: string;
+  tags: string[];
   updatedAt: string;
   history: { at: string; from: string | null; to: string }[];
 }
@@ -39,6 +43,12 @@ export class GroundTruth {
       customStatusId: state.customStatusId,
       open: isOpen(state),
       deleted: state.deleted,
+      group: {
+        id: state.seed.groupId,
+        name: this.world.directory.groups.find((g) => g.id === state.seed.groupId)!.name,
+      },
+      type: state.seed.type,
+      tags: tagsOf(state),
       updatedAt: iso(state.updatedAt),
       history: state.history.map((h: StatusTransition) => ({ at: iso(h.at), from: h.from, to: h.to })),
     };

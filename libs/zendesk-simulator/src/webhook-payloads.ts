@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EVENT_TYPE_PREFIX, type TicketWebhookEnvelope, type WebhookTicketDetail } from '@ticketflow/zendesk';
 import { auditIdOf } from './audits';
 import { BRAND_ID } from './directory';
-import type { TicketChange, TicketState } from './model';
+import { tagsOf, type TicketChange, type TicketState } from './model';
 import type { TicketUpdate, World } from './world';
 
 export const SIMULATOR_ACCOUNT_ID = 12_514_403;
@@ -33,7 +33,7 @@ export function webhookDetail(state: TicketState, actorId: number): WebhookTicke
     status: upper(state.status)!,
     subject: seed.subject,
     submitter_id: String(seed.requesterId),
-    tags: state.spam ? [...seed.tags, 'spam'] : seed.tags,
+    tags: tagsOf(state),
     type: upper(seed.type),
     updated_at: new Date(state.updatedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     via: { channel: seed.channel },

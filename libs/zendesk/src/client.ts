@@ -1,6 +1,6 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { IncrementalTicketsPage, RestTicket, RestUser } from './rest-types';
+import type { IncrementalTicketsPage, RestGroup, RestTicket, RestUser } from './rest-types';
 
 export interface ZendeskClientOptions {
   /** https://<subdomain>.zendesk.com (or the simulator's URL). */
@@ -45,6 +45,11 @@ export class ZendeskApiError extends Error {
 export class ZendeskInvalidBody extends Error {}
 
 /** The client was closed (its service is stopping): no retry, no wait. */
+type CursorPage<T> = Record<string, T[] | unknown> & {
+  meta?: { has_more: boolean };
+  links: { next: string | null };
+};
+
 export class ZendeskClientClosed extends Error {
   constructor() {
     super('Zendesk client closed');
@@ -223,6 +228,23 @@ export class ZendeskClient {
         this.options.onRetry?.('server-error');
       }
     }
+  }
+
+  /** Every record of a cursor-paginated list (`/api/v2/groups.json`, `deleted_tickets`...), 100 a page. */
+  async listAll<T>(path: string, key: string): Promise<T[]> {
+    const records: T[] = [];
+    let next: string | null = `${path}${path.includes('?') ? '&' : '?'}page[size]=100`;
+    while (next) {
+      const page: CursorPage<T> = await this.get<CursorPage<T>>(next);
+      records.push(...((page[key] as T[] | undefined) ?? []));
+      next = page.meta?.has_more ? page.links.next : null;
+    }
+    return records;
+  }
+
+  /** The account's groups (the teams tickets are assigned to). */
+  groups(): Promise<RestGroup[]> {
+    return this.listAll<RestGroup>('/api/v2/groups.json', 'groups');
   }
 
   /** Users by id, 100 per request; an id Zendesk does not know is left out. */

@@ -2,10 +2,12 @@ import { EnrichmentReadModels1795610000000 } from './1795610000000-enrichment-re
 import { OpenSetPublisher1795640000000 } from './1795640000000-open-set-publisher';
 import { OpenSetTrace1795690000000 } from './1795690000000-open-set-trace';
 import { ProjectionWritePath1795700000000 } from './1795700000000-projection-write-path';
+import { TicketClassification1795710000000 } from './1795710000000-ticket-classification';
 
 export const enrichmentMigrations = [
   EnrichmentReadModels1795610000000,
   OpenSetPublisher1795640000000,
   OpenSetTrace1795690000000,
   ProjectionWritePath1795700000000,
+  TicketClassification1795710000000,
 ];
