@@ -1,7 +1,13 @@
 import type { DataSource } from 'typeorm';
 import { Topics, type StatusChange } from '@ticketflow/contracts';
 import type { EventProducer } from '@ticketflow/kafka';
-import { auditStatusChange, purgedEvent, reconciledEvent, type ZendeskClient } from '@ticketflow/zendesk';
+import {
+  ZendeskClientClosed,
+  auditStatusChange,
+  purgedEvent,
+  reconciledEvent,
+  type ZendeskClient,
+} from '@ticketflow/zendesk';
 import { refreshGroups } from './groups';
 
 export interface ReconcilerOptions {
@@ -23,6 +29,8 @@ export interface PassResult {
   tickets: number;
   statusChanges: number;
   pages: number;
+  /** Groups read; null when Zendesk's groups API failed (names are read again next pass, nothing waits). */
+  groups: number | null;
 }
 
 /**
@@ -46,8 +54,11 @@ export class Reconciler {
   async runPass(onProgress?: (progress: PassProgress) => void): Promise<PassResult> {
     const topic = this.options.topic ?? Topics.ticketEvents;
     const passId = Date.now().toString(36);
-    // 0. Group names: renames show in every read at once (joined at read time).
-    await refreshGroups(this.db, this.zendesk);
+    // 0. Group names: renames show in every read at once (joined at read time). A failure must not hold the pass.
+    const groups = await refreshGroups(this.db, this.zendesk).catch((error: Error) => {
+      if (error instanceof ZendeskClientClosed) throw error;
+      return null;
+    });
     const [state] = (await this.db.query(
       `SELECT ticket_cursor, audit_start_time FROM reconciliation_state WHERE name = $1`,
       [this.name],
@@ -127,7 +138,7 @@ export class Reconciler {
     }
     tickets += await this.reconcilePurges(topic, passId);
     await this.saveState(null, auditStart);
-    return { tickets, statusChanges, pages };
+    return { tickets, statusChanges, pages, groups };
   }
 
   /**
