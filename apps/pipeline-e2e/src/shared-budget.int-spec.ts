@@ -3,7 +3,7 @@ import { Topics } from '@ticketflow/contracts';
 import { Reconciler, enrichmentMigrations } from '@ticketflow/enrichment';
 import { EventProducer, ensureTopics } from '@ticketflow/kafka';
 import { ConsumerOffsetEntity, openDatabase, persistenceMigrations } from '@ticketflow/persistence';
-import { createTestSchema, testKafka, uniqueSuffix, type TestSchema } from '@ticketflow/testing';
+import { createTestSchema, eventually, testKafka, uniqueSuffix, type TestSchema } from '@ticketflow/testing';
 import { ZendeskBudget1795650000000, openZendeskClient } from '@ticketflow/zendesk';
 import { ADMIN_EMAIL, startSimulator, type Simulator } from '@ticketflow/zendesk-simulator';
 import type { DataSource } from 'typeorm';
@@ -96,6 +96,9 @@ describe('the incremental-export budget shared by the collector and the reconcil
         );
     })();
 
+    // The collector starts once the reconciler has spent the minute's budget, so that the two contend whatever
+    // their speeds (a race otherwise: a collector early in the minute finished unopposed within it).
+    await eventually(() => (incrementalRequests() >= 10 ? true : undefined), 60_000);
     const config = statsConfig(zendesk, statsSchema.schema, {
       STATS_START_TIME: new Date(start * 1000).toISOString(),
       STATS_MODE: 'once',
@@ -113,6 +116,12 @@ describe('the incremental-export budget shared by the collector and the reconcil
     await closeBudget();
     await reconciling;
   });
+
+  /** Incremental-export requests the simulator received, from anyone. */
+  const incrementalRequests = () =>
+    Object.entries(sim.requests.summary())
+      .filter(([path]) => path.includes('/incremental/'))
+      .reduce((n, [, outcomes]) => n + Object.values(outcomes).reduce((a, b) => a + b, 0), 0);
 
   afterAll(async () => {
     await app?.close();
@@ -137,9 +146,7 @@ describe('the incremental-export budget shared by the collector and the reconcil
     const answers = incrementalAnswers(metrics);
     const sent = Object.values(answers).reduce((a, b) => a + b, 0);
     const limited = answers['429'] ?? 0;
-    const simulator = sim.requests.summary();
-    const all = Object.entries(simulator).filter(([path]) => path.includes('/incremental/'));
-    const total = all.reduce((n, [, outcomes]) => n + Object.values(outcomes).reduce((a, b) => a + b, 0), 0);
+    const total = incrementalRequests();
     console.log(
       `A5: collector ${sent} incremental requests (${limited} answered 429); ` +
         `reconciler ${passes.ok} passes; ${total} incremental requests in all; collected in ${took} s`,
