@@ -6,6 +6,7 @@ import {
   checkDeliveriesInKafka,
   checkHistoryEqualsTopic,
   checkLatestCounts,
+  checkLatestOpenSetIsNewest,
   checkLatestOpenSets,
   checkNoDeadLetters,
   checkStatusHistory,
@@ -50,11 +51,14 @@ function consistent(): AuditInput {
         ],
   });
   const truthTickets = [ticket(1001, false), ticket(1002, false), ticket(1003, true), ticket(1004, true)];
-  const openSet = (offset: number, ids: string[]): TopicRecord<{ openTicketIds: string[] }> => ({
+  const openSet = (
+    offset: number,
+    ids: string[],
+  ): TopicRecord<{ openTicketIds: string[]; version: number }> => ({
     partition: 2,
     offset: String(offset),
     key: 'ann',
-    value: { openTicketIds: ids },
+    value: { openTicketIds: ids, version: 10 + offset },
   });
   const alert = (offset: number, id: string, type: string, openCount: number) =>
     alertRecord(1, offset, 'ann', id, type, openCount);
@@ -190,7 +194,7 @@ describe('auditor checks', () => {
   it('passes a consistent world: duplicates delivered twice, dropped webhooks, ms and order in history', () => {
     const results = audit(consistent());
     expect(results.filter((r) => !r.passed)).toEqual([]);
-    expect(report(results).split('\n').at(-1)).toBe('11 passed, 0 failed');
+    expect(report(results).split('\n').at(-1)).toBe('12 passed, 0 failed');
   });
 
   it('a webhook answered 2xx and absent from Kafka is lost; a pending one is a failure too', () => {
@@ -252,6 +256,16 @@ describe('auditor checks', () => {
     const none = consistent();
     none.openSets = [];
     expect(checkLatestOpenSets(none).detail).toContain('1 of 2 users');
+  });
+
+  it('latest open set: the last record per user must carry its highest version', () => {
+    const input = consistent();
+    expect(checkLatestOpenSetIsNewest(input)).toMatchObject({ passed: true });
+    // A set appended after a newer one (a send acknowledged late): the truth may even match it by chance.
+    input.openSets.push({ ...input.openSets[1]!, offset: '3' });
+    const result = checkLatestOpenSetIsNewest(input);
+    expect(result).toMatchObject({ passed: false });
+    expect(result.detail).toContain('ann: last record version 11, highest 12');
   });
 
   it('latest count: ids in any order, but the count must equal the truth', () => {
@@ -319,8 +333,8 @@ describe('auditor checks', () => {
     const input = consistent();
     input.deadLetters[0]!.records = 1;
     const lines = report(audit(input)).split('\n');
-    expect(lines).toHaveLength(12);
+    expect(lines).toHaveLength(13);
     expect(lines.filter((l) => l.startsWith('FAIL '))).toHaveLength(1);
-    expect(lines.at(-1)).toBe('10 passed, 1 failed');
+    expect(lines.at(-1)).toBe('11 passed, 1 failed');
   });
 });

@@ -210,6 +210,30 @@ function compareLatestSets(
 export const checkLatestOpenSets = (input: AuditInput): CheckResult =>
   checkLatest(input, input.openSets, false, 'latest published open set per user', 'latest open sets');
 
+/**
+ * Each user's last record on user.open-tickets carries the highest version published for that user: what a
+ * compacted topic keeps agrees with what a consumer that skips older versions holds.
+ */
+export function checkLatestOpenSetIsNewest(input: AuditInput): CheckResult {
+  const highest = new Map<string, number>();
+  const last = new Map<string, number>();
+  for (const r of inPartitionOrder(input.openSets)) {
+    const version = r.value?.version;
+    if (r.key === null || typeof version !== 'number') continue;
+    highest.set(r.key, Math.max(highest.get(r.key) ?? version, version));
+    last.set(r.key, version);
+  }
+  const failures = [...last]
+    .filter(([key, version]) => version !== highest.get(key))
+    .map(([key, version]) => `${key}: last record version ${version}, highest ${highest.get(key)}`);
+  return result(
+    'the last open set per user is its newest version',
+    failures,
+    `${fmt(last.size)} users' last records carry their highest version`,
+    `${fmt(failures.length)} of ${fmt(last.size)} users' last records are older than one before them`,
+  );
+}
+
 /** The latest count per user on user.open-ticket-count equals the truth (count and ids). */
 export const checkLatestCounts = (input: AuditInput): CheckResult =>
   checkLatest(input, input.openCounts, true, 'latest open-ticket count per user', 'latest counts');
@@ -377,6 +401,7 @@ export function audit(input: AuditInput): CheckResult[] {
     checkTicketStatus,
     checkStatusHistory,
     checkLatestOpenSets,
+    checkLatestOpenSetIsNewest,
     checkLatestCounts,
     checkAlertSequences,
     checkAlertIdsUniqueOnTopic,

@@ -57,7 +57,7 @@ export interface AuditInput {
   timeline: TruthTimeline;
   deliveries: Delivery[];
   ticketEvents: TopicRecord<{ eventId?: unknown }>[];
-  openSets: TopicRecord<{ openTicketIds?: unknown }>[];
+  openSets: TopicRecord<{ openTicketIds?: unknown; version?: unknown }>[];
   openCounts: TopicRecord<{ openCount?: unknown; openTicketIds?: unknown }>[];
   alerts: TopicRecord<{ eventId?: unknown; userId?: unknown; type?: unknown; openCount?: unknown }>[];
   /** Dead-letter topics: how many records each holds, and why (dlq-reason and dlq-error headers). */

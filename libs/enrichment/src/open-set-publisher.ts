@@ -38,7 +38,8 @@ export async function markOpenSetChanges(manager: EntityManager, changes: OpenSe
  * from committed state when the change marks are read (not inside the transactions that wrote them). One publisher
  * at a time per database (an advisory lock held by its transaction), so sets reach Kafka in the order they were
  * computed; every message carries a version from one sequence, which consumers use to ignore an older set.
- * A round's marks are deleted, and its sets recorded, only after Kafka acknowledged them.
+ * A round's marks are deleted, and its sets recorded, only after Kafka acknowledged them; a send that was not
+ * acknowledged may still have been appended, so its users are republished by the next round (open_sets_in_doubt).
  */
 export class OpenSetPublisher {
   private readonly rounds: Rounds;
@@ -66,7 +67,12 @@ export class OpenSetPublisher {
       if (marks.length === 0) return 0;
       const markIds = marks.map((m) => m.id);
       const reached = await usersReachedBy(manager, markIds);
-      const userIds = [...reached.keys()];
+      const inDoubt = new Set(
+        ((await manager.query(`SELECT user_id FROM open_sets_in_doubt`)) as { user_id: string }[]).map(
+          (r) => r.user_id,
+        ),
+      );
+      const userIds = [...new Set([...reached.keys(), ...inDoubt])];
       const current = new Map(
         (await openTicketsOfUsers(manager, userIds)).map((s) => [s.userId, s.openTicketIds]),
       );
@@ -81,8 +87,8 @@ export class OpenSetPublisher {
       const changed: { userId: string; openTicketIds: string[] }[] = [];
       for (const userId of userIds) {
         // A user who is gone (or never existed) has no tickets; an empty set is published once.
-        const now = current.get(userId) ?? (published.has(userId) ? [] : null);
-        if (now === null || sameSet(now, published.get(userId))) continue;
+        const now = current.get(userId) ?? (published.has(userId) || inDoubt.has(userId) ? [] : null);
+        if (now === null || (sameSet(now, published.get(userId)) && !inDoubt.has(userId))) continue;
         changed.push({ userId, openTicketIds: now });
       }
       if (changed.length) {
@@ -102,6 +108,12 @@ export class OpenSetPublisher {
           version: Number(versions[i]!.v),
           causeEventId: reached.get(c.userId)?.eventId ?? null,
         }));
+        // Committed before the send (on its own connection): if Kafka appends a set this transaction never
+        // records (a timeout, a crash), whoever publishes next republishes the user's current set after it.
+        await this.db.query(
+          `INSERT INTO open_sets_in_doubt (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`,
+          [changed.map((c) => c.userId)],
+        );
         await this.producer.publish(
           this.topic,
           events.map((value) => ({
@@ -118,6 +130,9 @@ export class OpenSetPublisher {
              version = EXCLUDED.version, published_at = now()`,
           [JSON.stringify(events)],
         );
+        await manager.query(`DELETE FROM open_sets_in_doubt WHERE user_id = ANY($1)`, [
+          changed.map((c) => c.userId),
+        ]);
       }
       await manager.query(`DELETE FROM open_set_changes WHERE id = ANY($1)`, [markIds]);
       return markIds.length;

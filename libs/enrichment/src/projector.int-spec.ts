@@ -207,6 +207,54 @@ describe('EnrichmentProjector against real Postgres', () => {
     expect(last('u-b')!.openTicketIds).toEqual([]);
   });
 
+  it('republishes the current set after a send that Kafka appended but never acknowledged', async () => {
+    const { sent, producer } = capturingProducer();
+    const publisher = new OpenSetPublisher(db, producer, Topics.userOpenTickets);
+    await projector.applyUserBatch(batchOf('users', [upsert('u-doubt', 'doubt@example.com')], '7'));
+    await projector.addRequesters([{ requesterId: '909', email: 'doubt@example.com' }]);
+    const ticket = (n: number, status: 'open' | 'solved', minute: number): TicketEvent => {
+      const event = created(n);
+      const at = `2026-11-25T10:${String(minute).padStart(2, '0')}:00Z`;
+      return {
+        ...event,
+        eventId: `doubt-${n}-${minute}`,
+        ticket: {
+          ...event.ticket!,
+          requesterId: '909',
+          requesterEmail: null,
+          status,
+          statusCategory: status,
+          updatedAt: at,
+        },
+      } as TicketEvent;
+    };
+    await projector.applyTicketBatch(batchOf('doubt', [ticket(32_000, 'open', 1)], '1'));
+    await publishAll(publisher);
+    const last = () => sent.filter((s) => s.userId === 'u-doubt').at(-1)!;
+    expect(last().openTicketIds).toEqual(['42000']);
+
+    // A second ticket opens; Kafka appends that set but the acknowledgement never arrives (a timeout).
+    await projector.applyTicketBatch(batchOf('doubt', [ticket(32_001, 'open', 2)], '2'));
+    const timingOut = {
+      publish: async (topic: never, events: never[]) => {
+        await producer.publish(topic, events);
+        throw new Error('sending to Kafka: no answer within 30000 ms');
+      },
+    } as unknown as EventProducer;
+    await expect(new OpenSetPublisher(db, timingOut, Topics.userOpenTickets).flush()).rejects.toThrow(
+      /no answer/,
+    );
+    expect(last().openTicketIds).toEqual(['42000', '42001']);
+
+    // It is solved again before the next round: the set equals the recorded one, yet Kafka's last record differs.
+    await projector.applyTicketBatch(batchOf('doubt', [ticket(32_001, 'solved', 3)], '3'));
+    await publishAll(publisher);
+    expect(last().openTicketIds).toEqual(['42000']);
+    const versions = sent.filter((s) => s.userId === 'u-doubt').map((s) => s.version!);
+    expect(last().version).toBe(Math.max(...versions));
+    expect(await count('open_sets_in_doubt')).toBe(0);
+  });
+
   it('resolves requesters although Zendesk returns some without an email (phone, messaging, social users)', async () => {
     const event = created(31_000);
     await projector.applyTicketBatch(

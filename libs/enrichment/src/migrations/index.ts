@@ -3,6 +3,7 @@ import { OpenSetPublisher1795640000000 } from './1795640000000-open-set-publishe
 import { OpenSetTrace1795690000000 } from './1795690000000-open-set-trace';
 import { ProjectionWritePath1795700000000 } from './1795700000000-projection-write-path';
 import { TicketClassification1795710000000 } from './1795710000000-ticket-classification';
+import { OpenSetsInDoubt1795720000000 } from './1795720000000-open-sets-in-doubt';
 
 export const enrichmentMigrations = [
   EnrichmentReadModels1795610000000,
@@ -10,4 +11,5 @@ export const enrichmentMigrations = [
   OpenSetTrace1795690000000,
   ProjectionWritePath1795700000000,
   TicketClassification1795710000000,
+  OpenSetsInDoubt1795720000000,
 ];
