@@ -11,6 +11,7 @@ import {
 import {
   ADMIN_EMAIL,
   NO_DELIVERY_FAULTS,
+  PRODUCT_AREA_FIELD,
   startSimulator,
   type Simulator,
 } from '@ticketflow/zendesk-simulator';
@@ -41,7 +42,13 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
       apiFaults: { errorRate: 0.02 },
       limits: { perMinute: 100_000, incrementalPerMinute: 1_000, ticketsIndexPerMinute: 1_000 },
     });
-    const config = enrichmentConfig({ url: sim.url, email: ADMIN_EMAIL, token: sim.apiToken }, schema.schema);
+    const config = enrichmentConfig(
+      { url: sim.url, email: ADMIN_EMAIL, token: sim.apiToken },
+      schema.schema,
+      {
+        TICKET_CUSTOM_FIELDS: `sector=${PRODUCT_AREA_FIELD.id}`,
+      },
+    );
     const gwConfig = gatewayConfig({ TICKET_EVENTS_TOPIC: config.TICKET_EVENTS_TOPIC });
     ({ app: gateway } = await createGatewayApp(gwConfig));
     const gatewayUrl = await listen(gateway);
@@ -135,6 +142,7 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
         group: { id: string; name: string | null } | null;
         type: string | null;
         tags: string[];
+        customFields: Record<string, unknown>;
         history: { at: string; from: string | null; to: string }[];
       }>(`/tickets/${ticket.id}`);
       expect({
@@ -143,6 +151,7 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
         group: got.group,
         type: got.type,
         tags: got.tags,
+        customFields: got.customFields,
         history: got.history.map((h) => [seconds(h.at), h.from, h.to]),
       }).toEqual({
         id: ticket.id,
@@ -150,11 +159,12 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
         group: { id: String(ticket.group.id), name: ticket.group.name },
         type: ticket.type,
         tags: ticket.tags,
+        customFields: { sector: ticket.customFields[String(PRODUCT_AREA_FIELD.id)] },
         history: ticket.history.map((h) => [seconds(h.at), h.from, h.to]),
       });
     }
     console.log(
-      `compared ${compared} user tickets and ${truth.length} ticket histories, groups, types and tags with the ground truth`,
+      `compared ${compared} user tickets and ${truth.length} ticket histories, groups, types, tags and the sector custom field with the ground truth`,
     );
 
     // What alerting consumes: the latest open-ticket set per user on user.open-tickets equals the truth.

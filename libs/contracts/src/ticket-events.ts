@@ -15,6 +15,12 @@ import {
  * A field is absent when the source did not carry it (a partial payload, a trigger body without it): consumers
  * keep what they know. null means Zendesk says there is none.
  */
+/** A custom ticket field's value: text, drop-down tag, number, checkbox, multi-select tags, or none. */
+export const CustomFieldValue = z
+  .union([Text, z.number(), z.boolean(), z.array(Text)])
+  .nullable()
+  .meta({ id: 'CustomFieldValue' });
+
 export const TicketSnapshot = z
   .object({
     id: ZendeskId,
@@ -36,6 +42,12 @@ export const TicketSnapshot = z
     groupId: ZendeskId.nullable().optional(),
     organizationId: ZendeskId.nullable().optional(),
     tags: z.array(Text).optional(),
+    customFields: z
+      .record(ZendeskId, CustomFieldValue)
+      .optional()
+      .describe(
+        'custom ticket field values by field id, as Zendesk gives them; only the fields the source carried (merge them)',
+      ),
     createdAt: IsoTimestamp.optional(),
     updatedAt: IsoTimestamp,
   })

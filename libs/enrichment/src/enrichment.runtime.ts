@@ -143,7 +143,7 @@ export class EnrichmentRuntime implements ServiceRuntime {
     this.publisher.start();
     this.consumers.push(tickets, users);
     this.stops.push(tickets.stop, users.stop, () => this.publisher.stop());
-    this.queries = new EnrichmentQueries(this.db);
+    this.queries = new EnrichmentQueries(this.db, config.TICKET_CUSTOM_FIELDS);
     this.feed = new TicketChangeFeed(
       config.DATABASE_URL,
       (ticketIds) => this.changes.next(ticketIds),

@@ -276,4 +276,23 @@ describe('transition order', () => {
     } as TicketEvent;
     expect(projectTicketEvent(row, moved).row).toMatchObject({ groupId: '360000000002', type: 'incident' });
   });
+
+  it('merges the custom fields a source carries, keeps them when it carries none, drops them on a purge', () => {
+    const withFields = (event: TicketEvent, customFields: Record<string, unknown>) =>
+      ({ ...event, ticket: { ...event.ticket, customFields } }) as TicketEvent;
+    // A trigger renders the fields its admin chose; the export carries them all.
+    const row = projectTicketEvent(null, withFields(created, { '360010000001': 'billing' })).row!;
+    expect(row.customFields).toEqual({ '360010000001': 'billing' });
+    const kept = projectTicketEvent(row, opened).row!;
+    expect(kept.customFields).toEqual({ '360010000001': 'billing' });
+    const merged = projectTicketEvent(
+      kept,
+      withFields(solved, { '360010000001': 'login', '360010000002': 'ORD-123456' }),
+    ).row!;
+    expect(merged.customFields).toEqual({ '360010000001': 'login', '360010000002': 'ORD-123456' });
+    // An older snapshot's values never replace a newer one's.
+    expect(projectTicketEvent(merged, withFields(opened, { '360010000001': 'sync' })).row).toBeNull();
+    const purged = { ...solved, type: 'ticket.permanently_deleted', eventId: 'e-purge' } as TicketEvent;
+    expect(projectTicketEvent(merged, purged).row!.customFields).toBeNull();
+  });
 });

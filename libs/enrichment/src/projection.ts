@@ -20,6 +20,8 @@ export interface TicketRow {
   groupId: string | null;
   type: string | null;
   tags: string[] | null;
+  /** Custom field values by Zendesk field id, every field a source carried (the API shows the configured ones). */
+  customFields: Record<string, unknown> | null;
   createdAt: string;
   updatedAt: string;
   solvedAt: string | null;
@@ -119,6 +121,13 @@ export function projectTicketEvent(current: TicketRow | null, event: TicketEvent
       groupId: carried(snapshot.groupId, current?.groupId ?? null),
       type: carried(snapshot.type, current?.type ?? null),
       tags: deleted === 'permanent' ? null : carried(snapshot.tags, current?.tags ?? null),
+      // A source carries some fields (a trigger renders the ones its admin chose): merged, never erasing others.
+      customFields:
+        deleted === 'permanent'
+          ? null
+          : snapshot.customFields === undefined
+            ? (current?.customFields ?? null)
+            : { ...current?.customFields, ...snapshot.customFields },
       createdAt: snapshot.createdAt ?? current?.createdAt ?? snapshot.updatedAt,
       updatedAt:
         carriesStatus || !current ? snapshot.updatedAt : maxIso(current.updatedAt, snapshot.updatedAt),

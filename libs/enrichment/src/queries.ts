@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { CustomFieldSpec } from './enrichment.config';
 import { normaliseEmail, orderTransitions } from './projection';
 
 export interface TicketView {
@@ -14,6 +15,8 @@ export interface TicketView {
   group: { id: string; name: string | null } | null;
   type: string | null;
   tags: string[];
+  /** The configured custom fields by their names (TICKET_CUSTOM_FIELDS); null where the ticket has no value. */
+  customFields: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
   solvedAt: string | null;
@@ -21,24 +24,29 @@ export interface TicketView {
   deleted: string | null;
 }
 
-const view = (r: Record<string, unknown>): TicketView => ({
-  id: r['ticket_id'] as string,
-  subject: r['subject'] as string | null,
-  status: r['status'] as string,
-  statusCategory: r['status_category'] as string | null,
-  customStatusId: r['custom_status_id'] as string | null,
-  priority: r['priority'] as string | null,
-  assigneeId: r['assignee_id'] as string | null,
-  requesterId: r['requester_id'] as string | null,
-  group: r['group_id'] ? { id: r['group_id'] as string, name: r['group_name'] as string | null } : null,
-  type: r['ticket_type'] as string | null,
-  tags: (r['tags'] as string[] | null) ?? [],
-  createdAt: (r['created_at'] as Date).toISOString(),
-  updatedAt: (r['updated_at'] as Date).toISOString(),
-  solvedAt: r['solved_at'] ? (r['solved_at'] as Date).toISOString() : null,
-  open: r['open'] as boolean,
-  deleted: r['deleted'] as string | null,
-});
+const viewOf =
+  (fields: readonly CustomFieldSpec[]) =>
+  (r: Record<string, unknown>): TicketView => ({
+    id: r['ticket_id'] as string,
+    subject: r['subject'] as string | null,
+    status: r['status'] as string,
+    statusCategory: r['status_category'] as string | null,
+    customStatusId: r['custom_status_id'] as string | null,
+    priority: r['priority'] as string | null,
+    assigneeId: r['assignee_id'] as string | null,
+    requesterId: r['requester_id'] as string | null,
+    group: r['group_id'] ? { id: r['group_id'] as string, name: r['group_name'] as string | null } : null,
+    type: r['ticket_type'] as string | null,
+    tags: (r['tags'] as string[] | null) ?? [],
+    customFields: Object.fromEntries(
+      fields.map((f) => [f.name, (r['custom_fields'] as Record<string, unknown> | null)?.[f.id] ?? null]),
+    ),
+    createdAt: (r['created_at'] as Date).toISOString(),
+    updatedAt: (r['updated_at'] as Date).toISOString(),
+    solvedAt: r['solved_at'] ? (r['solved_at'] as Date).toISOString() : null,
+    open: r['open'] as boolean,
+    deleted: r['deleted'] as string | null,
+  });
 
 /** A ticket's columns with its group's name, joined at read time: a renamed group shows at once everywhere. */
 const TICKET = `t.*, g.name AS group_name`;
@@ -61,7 +69,14 @@ export interface TicketFilter {
 
 /** Read side of the enrichment: plain SQL over the read models. */
 export class EnrichmentQueries {
-  constructor(private readonly db: DataSource) {}
+  private readonly view: (row: Record<string, unknown>) => TicketView;
+
+  constructor(
+    private readonly db: DataSource,
+    customFields: readonly CustomFieldSpec[] = [],
+  ) {
+    this.view = viewOf(customFields);
+  }
 
   async userExists(userId: string): Promise<boolean> {
     return (await this.db.query(`SELECT 1 FROM company_users WHERE user_id = $1`, [userId])).length > 0;
@@ -97,7 +112,7 @@ export class EnrichmentQueries {
         filter.limit + 1,
       ],
     );
-    const tickets = rows.slice(0, filter.limit).map(view);
+    const tickets = rows.slice(0, filter.limit).map(this.view);
     return { tickets, nextCursor: rows.length > filter.limit ? tickets[tickets.length - 1]!.id : null };
   }
 
@@ -108,7 +123,7 @@ export class EnrichmentQueries {
       `SELECT ${TICKET} ${USER_TICKETS} WHERE u.user_id = $1 AND t.ticket_id = ANY($2)`,
       [userId, ticketIds],
     );
-    return rows.map(view);
+    return rows.map(this.view);
   }
 
   async ticket(
@@ -133,7 +148,7 @@ export class EnrichmentQueries {
       [ticketId],
     );
     return {
-      ...view(row),
+      ...this.view(row),
       history: orderTransitions(
         history.map((h) => ({
           at: h.occurred_at.toISOString(),

@@ -17,6 +17,7 @@ const TICKET_FIELDS: [column: string, field: keyof TicketRow, type: string][] = 
   ['ticket_type', 'type', 'text'],
   // jsonb, not text[]: unnest would flatten an array of arrays.
   ['tags', 'tags', 'jsonb'],
+  ['custom_fields', 'customFields', 'jsonb'],
   ['created_at', 'createdAt', 'timestamptz'],
   ['updated_at', 'updatedAt', 'timestamptz'],
   ['solved_at', 'solvedAt', 'timestamptz'],
@@ -65,6 +66,7 @@ export function toTicketRow(r: Record<string, unknown>): TicketRow {
     groupId: r['group_id'] as string | null,
     type: r['ticket_type'] as string | null,
     tags: r['tags'] as string[] | null,
+    customFields: r['custom_fields'] as Record<string, unknown> | null,
     createdAt: iso(r['created_at'])!,
     updatedAt: iso(r['updated_at'])!,
     solvedAt: iso(r['solved_at']),

@@ -89,14 +89,20 @@ export function ticketVia(seed: TicketSeed): { channel: string; source: ViaSourc
   return { channel: seed.channel, source: { from: {}, to, rel: null } };
 }
 
+/** A ticket's custom field values, in the account's field order (fixed for its life). */
+export function customFieldsOf(ticketId: number): CustomFieldValue[] {
+  const extras = ticketExtras(ticketId);
+  return [
+    { id: PRODUCT_AREA_FIELD.id, value: extras.productArea },
+    { id: ORDER_NUMBER_FIELD.id, value: extras.orderNumber },
+  ];
+}
+
 /** A ticket as the REST API, search and the incremental exports show it. */
 export function restTicket(state: TicketState, host: string): SimulatedRestTicket {
   const { seed } = state;
   const extras = ticketExtras(seed.id);
-  const customFields = [
-    { id: PRODUCT_AREA_FIELD.id, value: extras.productArea },
-    { id: ORDER_NUMBER_FIELD.id, value: extras.orderNumber },
-  ];
+  const customFields = customFieldsOf(seed.id);
   return {
     url: `${host}/api/v2/tickets/${seed.id}.json`,
     id: seed.id,

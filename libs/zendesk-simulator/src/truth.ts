@@ -6,6 +6,7 @@ import {
 } from '@ticketflow/contracts';
 import { updaterOf } from './audits';
 import { isOpen, tagsOf, type StatusTransition } from './model';
+import { customFieldsOf } from './rest-shapes';
 import type { World } from './world';
 
 export interface TicketTruth {
@@ -21,6 +22,8 @@ export interface TicketTruth {
   group: { id: number; name: string };
   type: string;
   tags: string[];
+  /** Custom field values by field id (string), as the REST API gives them. */
+  customFields: Record<string, unknown>;
   updatedAt: string;
   history: { at: string; from: string | null; to: string }[];
 }
@@ -49,6 +52,7 @@ export class GroundTruth {
       },
       type: state.seed.type,
       tags: tagsOf(state),
+      customFields: Object.fromEntries(customFieldsOf(id).map((f) => [String(f.id), f.value])),
       updatedAt: iso(state.updatedAt),
       history: state.history.map((h: StatusTransition) => ({ at: iso(h.at), from: h.from, to: h.to })),
     };

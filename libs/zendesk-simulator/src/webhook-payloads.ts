@@ -3,6 +3,7 @@ import { EVENT_TYPE_PREFIX, type TicketWebhookEnvelope, type WebhookTicketDetail
 import { auditIdOf } from './audits';
 import { BRAND_ID } from './directory';
 import { tagsOf, type TicketChange, type TicketState } from './model';
+import { customFieldsOf } from './rest-shapes';
 import type { TicketUpdate, World } from './world';
 
 export const SIMULATOR_ACCOUNT_ID = 12_514_403;
@@ -178,6 +179,13 @@ export function renderTriggerTemplate(template: string, state: TicketState, worl
     'ticket.assignee.email': assignee?.email ?? '',
     'ticket.assignee.name': assignee?.name ?? '',
     'ticket.group.name': world.directory.groups.find((g) => g.id === state.seed.groupId)?.name ?? '',
+    // A drop-down renders its tag (the value the REST API gives); no value renders empty.
+    ...Object.fromEntries(
+      customFieldsOf(state.seed.id).map((f) => [
+        `ticket.ticket_field_${f.id}`,
+        f.value === null ? '' : String(f.value),
+      ]),
+    ),
   };
   return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, name: string) => values[name] ?? '');
 }

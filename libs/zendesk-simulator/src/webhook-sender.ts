@@ -5,6 +5,7 @@ import {
   SIGNATURE_TIMESTAMP_HEADER,
   signWebhook,
 } from '@ticketflow/zendesk';
+import { ORDER_NUMBER_FIELD, PRODUCT_AREA_FIELD } from './directory';
 import { mulberry32, type Rng } from './random';
 import { SIMULATOR_ACCOUNT_ID, eventWebhooks, renderTriggerTemplate } from './webhook-payloads';
 import type { TicketUpdate, World } from './world';
@@ -58,8 +59,13 @@ export interface DeliveryRecord {
   outcome: 'pending' | 'delivered' | 'failed' | 'dropped';
 }
 
-/** The trigger body Ticketflow recommends (README), as an admin would paste it. */
-export const DEFAULT_TRIGGER_TEMPLATE = JSON.stringify(RECOMMENDED_TRIGGER_BODY);
+/** The trigger body Ticketflow recommends (README), with this account's custom fields, as an admin would paste it. */
+export const DEFAULT_TRIGGER_TEMPLATE = JSON.stringify({
+  ...RECOMMENDED_TRIGGER_BODY,
+  custom_fields: Object.fromEntries(
+    [PRODUCT_AREA_FIELD.id, ORDER_NUMBER_FIELD.id].map((id) => [id, `{{ticket.ticket_field_${id}}}`]),
+  ),
+});
 
 /**
  * Sends a world's ticket updates as Zendesk webhooks: signed, with Zendesk's retry rules (409 up to 3 retries;

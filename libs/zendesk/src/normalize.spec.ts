@@ -1,6 +1,17 @@
 import { Topics, decode, type TicketEvent } from '@ticketflow/contracts';
-import { World, auditIdOf, eventWebhooks, renderTriggerTemplate } from '@ticketflow/zendesk-simulator';
-import { RECOMMENDED_TRIGGER_BODY, normalizeEventWebhook, normalizeTriggerWebhook } from './normalize';
+import {
+  World,
+  auditIdOf,
+  eventWebhooks,
+  renderTriggerTemplate,
+  restTicket,
+} from '@ticketflow/zendesk-simulator';
+import {
+  RECOMMENDED_TRIGGER_BODY,
+  normalizeEventWebhook,
+  normalizeTriggerWebhook,
+  reconciledEvent,
+} from './normalize';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 
@@ -122,6 +133,41 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
     expect(normalizeTriggerWebhook({ ...rendered, requester_email: 'not-an-email' })).toMatchObject({
       kind: 'invalid',
     });
+  });
+
+  it('carries the custom fields a trigger body renders, by field id, a field without a value as null', () => {
+    const rendered = JSON.parse(
+      renderTriggerTemplate(
+        JSON.stringify({
+          ...RECOMMENDED_TRIGGER_BODY,
+          custom_fields: { '360010000001': 'billing', ' 360010000002 ': '{{ticket.ticket_field_1}}' },
+        }),
+        opened.after,
+        world,
+      ),
+    );
+    const result = normalizeTriggerWebhook(rendered) as { events: TicketEvent[] };
+    expect(decode(Topics.ticketEvents, result.events[0]).ticket.customFields).toEqual({
+      '360010000001': 'billing',
+      '360010000002': null,
+    });
+    // Without them the snapshot does not carry the field at all: what the read model holds is kept.
+    const plain = normalizeTriggerWebhook({ ...rendered, custom_fields: undefined }) as {
+      events: TicketEvent[];
+    };
+    expect(plain.events[0]!.ticket.customFields).toBeUndefined();
+    expect(normalizeTriggerWebhook({ ...rendered, custom_fields: { abc: 'x' } })).toMatchObject({
+      kind: 'invalid',
+    });
+  });
+
+  it('carries every custom field of an exported ticket, by field id', () => {
+    const ticket = restTicket(opened.after, world.host);
+    const event = reconciledEvent(ticket, [], 'pass-1');
+    expect(decode(Topics.ticketEvents, event).ticket.customFields).toEqual(
+      Object.fromEntries(ticket.custom_fields.map((f) => [String(f.id), f.value])),
+    );
+    expect(Object.keys(event.ticket.customFields!)).toHaveLength(2);
   });
 
   describe('what Zendesk really sends is never refused', () => {

@@ -254,6 +254,13 @@ export const TriggerBody = z.object({
     v === null ? null : TicketPriority.safeParse(v.toLowerCase()).data,
   ).optional(),
   assignee_id: Placeholder.pipe(ZendeskId.nullable()).optional(),
+  // `{{ticket.ticket_field_<id>}}` by field id: a drop-down renders its tag, as the REST API gives it.
+  custom_fields: z
+    .record(
+      z.string().trim().pipe(ZendeskId),
+      Placeholder.transform((v) => v?.replaceAll('\u0000', '') ?? null),
+    )
+    .optional(),
 });
 
 export const RECOMMENDED_TRIGGER_BODY = {
@@ -295,6 +302,7 @@ export function normalizeTriggerWebhook(body: unknown): Normalized {
       requesterId: b.requester_id,
       requesterEmail: b.requester_email,
       assigneeId: b.assignee_id,
+      customFields: b.custom_fields,
       createdAt: b.created_at,
       updatedAt: b.updated_at,
     },
@@ -365,6 +373,7 @@ export function reconciledEvent(
       groupId: ticket.group_id === null ? null : String(ticket.group_id),
       organizationId: ticket.organization_id === null ? null : String(ticket.organization_id),
       tags: ticket.tags,
+      customFields: Object.fromEntries((ticket.custom_fields ?? []).map((f) => [String(f.id), f.value])),
       createdAt: new Date(ticket.created_at).toISOString(),
       updatedAt: new Date(ticket.updated_at).toISOString(),
     },

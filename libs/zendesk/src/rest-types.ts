@@ -22,6 +22,7 @@ export interface RestTicket {
   group_id: number | null;
   brand_id: number;
   tags: string[];
+  custom_fields?: { id: number; value: string | number | boolean | string[] | null }[];
   via: { channel: string };
   created_at: string;
   updated_at: string;

@@ -4,6 +4,7 @@ import { OpenSetTrace1795690000000 } from './1795690000000-open-set-trace';
 import { ProjectionWritePath1795700000000 } from './1795700000000-projection-write-path';
 import { TicketClassification1795710000000 } from './1795710000000-ticket-classification';
 import { OpenSetsInDoubt1795720000000 } from './1795720000000-open-sets-in-doubt';
+import { TicketCustomFields1795730000000 } from './1795730000000-ticket-custom-fields';
 
 export const enrichmentMigrations = [
   EnrichmentReadModels1795610000000,
@@ -12,4 +13,5 @@ export const enrichmentMigrations = [
   ProjectionWritePath1795700000000,
   TicketClassification1795710000000,
   OpenSetsInDoubt1795720000000,
+  TicketCustomFields1795730000000,
 ];
