@@ -252,6 +252,21 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
     expect(after.group).toEqual({ id: String(group.id), name: group.name });
   });
 
+  it('reads the groups again when a ticket names a group created since, without waiting for a pass', async () => {
+    sim.webhooks!.faults = { ...NO_DELIVERY_FAULTS };
+    const group = { ...sim.world.directory.groups[0]!, id: 114_094_999_001, name: 'Partners' };
+    sim.world.directory.groups.push(group);
+    const requester = sim.world.directory.requesters[2]!;
+    const { ticketId } = sim.world.createTicket({ requesterId: requester.id, groupId: group.id });
+    await sim.webhooks!.flush();
+    await eventually(async () => {
+      const ticket = await api<{ group: { id: string; name: string | null } }>(`/tickets/${ticketId}`).catch(
+        () => undefined,
+      );
+      return ticket?.group.name === 'Partners' ? true : undefined;
+    }, 10_000);
+  });
+
   it('finds by reconciliation a permanent delete whose webhook Zendesk dropped, and keeps no content of it', async () => {
     const { runtime } = enrichment;
     sim.webhooks!.faults = { ...NO_DELIVERY_FAULTS };

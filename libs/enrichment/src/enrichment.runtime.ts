@@ -20,6 +20,7 @@ import { ZendeskBudget1795650000000, openZendeskClient, type ZendeskClient } fro
 import { TicketChangeFeed } from './change-feed';
 import type { EnrichmentConfig } from './enrichment.config';
 import { enrichmentMetrics, type EnrichmentMetrics } from './enrichment.metrics';
+import { GroupNames } from './groups';
 import { enrichmentMigrations } from './migrations';
 import { OpenSetPublisher } from './open-set-publisher';
 import { EnrichmentProjector } from './projector';
@@ -38,6 +39,7 @@ export class EnrichmentRuntime implements ServiceRuntime {
   projector!: EnrichmentProjector;
   reconciler!: Reconciler;
   resolver!: RequesterResolver;
+  groups!: GroupNames;
   queries!: EnrichmentQueries;
   /** Ticket ids of every projected change, whichever instance projected it (LISTEN/NOTIFY). */
   readonly changes = new Subject<string[]>();
@@ -97,10 +99,14 @@ export class EnrichmentRuntime implements ServiceRuntime {
     this.closeZendesk = close;
     this.projector = new EnrichmentProjector(this.db, config.CONSUMER_GROUP);
     this.resolver = new RequesterResolver(this.db, zendesk, this.projector);
+    this.groups = new GroupNames(this.db, zendesk, (error) =>
+      this.logger.warn({ msg: 'reading group names failed; read again later', error: error.message }),
+    );
     this.reconciler = new Reconciler(this.db, zendesk, this.producer, {
       initialStartTime: config.RECONCILE_INITIAL_START_TIME,
       settleLagSeconds: config.RECONCILE_SETTLE_LAG_SECONDS,
       topic: this.topics.tickets,
+      groups: this.groups,
     });
     this.publisher = new OpenSetPublisher(this.db, this.producer, this.topics.openTickets, (error) => {
       this.metrics.publishFailures.inc();
@@ -132,6 +138,8 @@ export class EnrichmentRuntime implements ServiceRuntime {
       await this.projector.applyTicketBatch(batch);
       // The batch's new requesters get their email looked up now, not at the next sweep.
       this.kickResolver(batch.messages.flatMap((m) => m.value.ticket.requesterId ?? []));
+      // A group created since the groups were read gets its name now, not at the next pass.
+      this.groups.noticed(batch.messages.map((m) => m.value.ticket.groupId));
       const now = Date.now();
       for (const { value } of batch.messages)
         if (value.source !== 'reconciliation')
@@ -250,6 +258,7 @@ export class EnrichmentRuntime implements ServiceRuntime {
     for (const timer of this.timers) clearTimeout(timer);
     await Promise.all(this.background);
     await this.resolving;
+    await this.groups?.settled();
     await this.passing?.catch(() => undefined);
     for (const stop of this.stops) await stop().catch(() => undefined);
     for (const timer of this.timers) clearTimeout(timer);

@@ -18,3 +18,52 @@ export async function refreshGroups(db: DataSource, zendesk: ZendeskClient): Pro
   );
   return groups.length;
 }
+
+/**
+ * Keeps zendesk_groups current. Zendesk sends no webhook for groups: a new one shows only as a ticket's group id.
+ * A ticket naming a group not stored yet has the groups read again at once, in the background (the projection
+ * never waits); an id still unknown after a read (a deleted group) is asked about again only after
+ * `minIntervalMs`. Renames arrive with each reconciliation pass (`refresh`).
+ */
+export class GroupNames {
+  private known: Set<string> | null = null;
+  private reading: Promise<unknown> | null = null;
+  /** Unknown ids a read was started for, and when. */
+  private readonly asked = new Map<string, number>();
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly zendesk: ZendeskClient,
+    private readonly onError: (error: Error) => void,
+    private readonly minIntervalMs = 30_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Reads the groups now; returns how many Zendesk listed. */
+  async refresh(): Promise<number> {
+    const count = await refreshGroups(this.db, this.zendesk);
+    const rows: { group_id: string }[] = await this.db.query(`SELECT group_id FROM zendesk_groups`);
+    this.known = new Set(rows.map((r) => r.group_id));
+    return count;
+  }
+
+  /** Group ids that tickets just named: one not stored yet starts a read in the background. */
+  noticed(groupIds: Iterable<string | null | undefined>): void {
+    if (this.reading) return;
+    const now = this.now();
+    for (const id of groupIds) {
+      if (!id || this.known?.has(id) || now - (this.asked.get(id) ?? -Infinity) < this.minIntervalMs)
+        continue;
+      this.asked.set(id, now);
+      this.reading = this.refresh()
+        .catch(this.onError)
+        .finally(() => (this.reading = null));
+      return;
+    }
+  }
+
+  /** Resolves once no read is in flight. */
+  async settled(): Promise<void> {
+    await this.reading;
+  }
+}

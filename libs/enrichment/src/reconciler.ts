@@ -8,7 +8,7 @@ import {
   reconciledEvent,
   type ZendeskClient,
 } from '@ticketflow/zendesk';
-import { refreshGroups } from './groups';
+import { refreshGroups, type GroupNames } from './groups';
 
 export interface ReconcilerOptions {
   /** Where a first pass starts (unix seconds): 0 backfills the whole account. */
@@ -17,6 +17,8 @@ export interface ReconcilerOptions {
   settleLagSeconds: number;
   name?: string;
   topic?: typeof Topics.ticketEvents;
+  /** Where group names are kept current (default: read straight into zendesk_groups). */
+  groups?: Pick<GroupNames, 'refresh'>;
 }
 
 export interface PassProgress {
@@ -55,7 +57,8 @@ export class Reconciler {
     const topic = this.options.topic ?? Topics.ticketEvents;
     const passId = Date.now().toString(36);
     // 0. Group names: renames show in every read at once (joined at read time). A failure must not hold the pass.
-    const groups = await refreshGroups(this.db, this.zendesk).catch((error: Error) => {
+    const read = this.options.groups?.refresh() ?? refreshGroups(this.db, this.zendesk);
+    const groups = await read.catch((error: Error) => {
       if (error instanceof ZendeskClientClosed) throw error;
       return null;
     });

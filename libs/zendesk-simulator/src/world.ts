@@ -321,6 +321,7 @@ export class World {
     subject?: string;
     priority?: TicketPriority;
     type?: TicketSeed['type'];
+    groupId?: number;
   }): TicketUpdate {
     const requester =
       input.requesterId ??
@@ -334,7 +335,7 @@ export class World {
       subject: input.subject ?? `New request (#${id})`,
       description: input.subject ?? 'New request',
       requesterId: requester,
-      groupId: this.directory.groups[0]!.id,
+      groupId: input.groupId ?? this.directory.groups[0]!.id,
       organizationId: null,
       type: input.type ?? 'question',
       channel: 'api',
