@@ -52,6 +52,17 @@ const VARIANTS: [string, string[]][] = [
     'the simulator for a trial',
     ['--set', 'zendeskSimulator.enabled=true', '--set', 'prometheusRules.enabled=true'],
   ],
+  [
+    'metrics and docs for admin keys, scraped with one',
+    [
+      '--set',
+      'opsEndpoints=admin',
+      '--set',
+      'podMonitor.enabled=true',
+      '--set-json',
+      'podMonitor.authorization={"type":"Bearer","credentials":{"name":"ticketflow-ops","key":"adminKey"}}',
+    ],
+  ],
 ];
 
 const podOf = (m: Manifest) =>

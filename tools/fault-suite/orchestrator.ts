@@ -114,7 +114,7 @@ class SuiteRun {
   /** Dropped plus failed deliveries when the last reconciliation pass started. */
   private lostAtLastPass = 0;
   private readonly started = Date.now();
-  private readonly apiKey: string;
+  private readonly adminKey: string;
   private readonly log: (line: string) => void;
 
   constructor(private readonly o: SuiteOptions) {
@@ -134,8 +134,8 @@ class SuiteRun {
       lateShare: 0.1,
     });
     this.open = this.planner.users.map(() => []);
-    this.apiKey = (
-      servicesTxtEnv(o.repoRoot).get('enrichment')?.['ENRICHMENT_API_KEYS'] ?? 'local-dev-api-key'
+    this.adminKey = (
+      servicesTxtEnv(o.repoRoot).get('enrichment')?.['ADMIN_API_KEYS'] ?? 'local-dev-admin-key'
     ).split(',')[0]!;
   }
 
@@ -500,7 +500,7 @@ class SuiteRun {
     const target = ['enrichment-1', 'enrichment-2'].map((n) => this.service(n)).find((s) => s.running);
     if (!target) throw new Error('no enrichment instance running');
     this.counters.reconciles++;
-    return http('POST', `${target.url}/admin/reconcile`, {}, { 'x-api-key': this.apiKey }, 120_000);
+    return http('POST', `${target.url}/admin/reconcile`, {}, { 'x-api-key': this.adminKey }, 120_000);
   }
 
   // ---------------------------------------------------------------- faults

@@ -47,6 +47,7 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
       schema.schema,
       {
         TICKET_CUSTOM_FIELDS: `sector=${PRODUCT_AREA_FIELD.id}`,
+        STREAM_TOKEN_SECRETS: 'e2e-stream-token-secret',
       },
     );
     const gwConfig = gatewayConfig({ TICKET_EVENTS_TOPIC: config.TICKET_EVENTS_TOPIC });
@@ -239,6 +240,39 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
       .filter((m) => m.includes(`"id":"${ticketId}"`))
       .map((m) => (/"status":"(\w+)"/.exec(m) ?? [])[1]);
     expect(messages).toEqual(['pending', 'open']);
+  });
+
+  it("opens a user's stream with a token issued for that user, and no other user's", async () => {
+    const issue = (userId: string, headers: Record<string, string>) =>
+      fetch(`${url}/users/${userId}/stream-tokens`, { method: 'POST', headers });
+    expect((await issue('user-0', {})).status).toBe(401);
+    expect((await issue('nobody', { 'x-api-key': TEST_API_KEY })).status).toBe(404);
+    const issued = await issue('user-0', { 'x-api-key': TEST_API_KEY });
+    expect(issued.status).toBe(201);
+    const { token, streamPath } = (await issued.json()) as { token: string; streamPath: string };
+    expect(streamPath).toBe(`/users/user-0/tickets/stream?token=${token}`);
+
+    const open = async (path: string) => {
+      const controller = new AbortController();
+      const response = await fetch(`${url}${path}`, { signal: controller.signal });
+      const body = response.status === 200 ? null : ((await response.json()) as { reason: string }).reason;
+      controller.abort();
+      return { status: response.status, type: response.headers.get('content-type'), body };
+    };
+    expect(await open(streamPath)).toMatchObject({
+      status: 200,
+      type: expect.stringContaining('event-stream'),
+    });
+    expect(await open(`/users/user-1/tickets/stream?token=${token}`)).toEqual({
+      status: 403,
+      type: expect.any(String),
+      body: "token for another user's stream",
+    });
+    expect((await open(`/users/user-0/tickets/stream?token=${token.slice(0, -2)}`)).status).toBe(401);
+    expect((await open(`/users/user-0/tickets/stream`)).status).toBe(401);
+    // A token opens a stream, nothing else.
+    const other = await fetch(`${url}/users/user-0/tickets?token=${token}`);
+    expect(other.status).toBe(401);
   });
 
   it('shows a renamed group under its new name after the next reconciliation pass', async () => {

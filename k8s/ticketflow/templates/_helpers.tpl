@@ -19,6 +19,8 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
   value: {{ .Values.kafka.replicationFactor | quote }}
 - name: LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
+- name: OPS_ENDPOINTS
+  value: {{ .Values.opsEndpoints | quote }}
 {{- if .Values.otel.endpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ .Values.otel.endpoint | quote }}
@@ -61,3 +63,9 @@ startupProbe: { httpGet: { path: /health/live, port: http }, periodSeconds: 5, f
 readinessProbe: { httpGet: { path: /health/ready, port: http }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 }
 livenessProbe: { httpGet: { path: /health/live, port: http }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5 }
 {{- end -}}
+
+{{/* Admin keys (POST /admin/...; metrics and docs when opsEndpoints is admin): key adminKeys of a service's Secret, optional. */}}
+{{- define "ticketflow.adminKeys" -}}
+- name: ADMIN_API_KEYS
+  valueFrom: { secretKeyRef: { name: {{ .existingSecret }}, key: adminKeys, optional: true } }
+{{- end }}

@@ -12,5 +12,7 @@ export function createAlertingApp(config: AlertingConfig): Promise<Service<Alert
     runtime: (registry) => new AlertingRuntime(config, registry),
     controllers: [AlertsController],
     apiKeys: config.ALERTING_API_KEYS,
+    adminKeys: config.ADMIN_API_KEYS,
+    opsEndpoints: config.OPS_ENDPOINTS,
   });
 }

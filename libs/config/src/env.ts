@@ -37,7 +37,15 @@ export const EnvFields = {
     .pipe(z.array(z.string().min(8, 'each secret at least 8 characters')).min(1)),
 };
 
-/** The fields of every service that projects Kafka into Postgres: port, brokers, database and log level. */
+/** Access besides a service's read keys: admin keys (admin actions), and who may read metrics and API docs. */
+export const accessEnvFields = {
+  /** Keys for admin actions (POST /admin/...), comma-separated; none: admin actions are refused (403). */
+  ADMIN_API_KEYS: EnvFields.secretList.optional(),
+  /** `open`: /metrics, /docs and /openapi.json answer anyone; `admin`: an admin key only. */
+  OPS_ENDPOINTS: z.enum(['open', 'admin']).default('open'),
+};
+
+/** The fields of every service that projects Kafka into Postgres: port, brokers, database, log level, access. */
 export function serviceEnvFields(defaults: { port: number; schema: string }) {
   return {
     PORT: EnvFields.port(defaults.port),
@@ -51,6 +59,7 @@ export function serviceEnvFields(defaults: { port: number; schema: string }) {
       .regex(/^[a-z_][a-z0-9_]*$/)
       .default(defaults.schema),
     LOG_LEVEL: EnvFields.logLevel,
+    ...accessEnvFields,
   };
 }
 

@@ -1,10 +1,10 @@
 import { Controller, Inject, Post, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ApiKeyGuard, RUNTIME } from '@ticketflow/service';
+import { AdminKeyGuard, RUNTIME } from '@ticketflow/service';
 import type { EnrichmentRuntime } from './enrichment.runtime';
 
 @ApiTags('admin')
-@UseGuards(ApiKeyGuard)
+@UseGuards(AdminKeyGuard)
 @Controller('admin')
 export class AdminController {
   constructor(@Inject(RUNTIME) private readonly runtime: EnrichmentRuntime) {}

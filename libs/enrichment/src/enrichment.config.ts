@@ -35,6 +35,10 @@ export const EnrichmentEnv = z.object({
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
   RECONCILE_INITIAL_START_TIME: z.coerce.number().int().min(0).default(0),
   RECONCILE_SETTLE_LAG_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** Secrets signing per-user stream tokens, comma-separated (the first signs, all verify); none: no tokens. */
+  STREAM_TOKEN_SECRETS: EnvFields.secretList.optional(),
+  /** How long a stream token opens its user's stream (checked when the stream opens). */
+  STREAM_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
   /** Custom ticket fields the API and stream show, by name: `name=<field id>,…` (empty: none). */
   TICKET_CUSTOM_FIELDS: CustomFieldList,
   CONSUMER_GROUP: z.string().min(1).default('enrichment'),

@@ -21,6 +21,7 @@ import { TicketChangeFeed } from './change-feed';
 import type { EnrichmentConfig } from './enrichment.config';
 import { enrichmentMetrics, type EnrichmentMetrics } from './enrichment.metrics';
 import { GroupNames } from './groups';
+import { StreamTokens } from './stream-tokens';
 import { enrichmentMigrations } from './migrations';
 import { OpenSetPublisher } from './open-set-publisher';
 import { EnrichmentProjector } from './projector';
@@ -40,6 +41,7 @@ export class EnrichmentRuntime implements ServiceRuntime {
   reconciler!: Reconciler;
   resolver!: RequesterResolver;
   groups!: GroupNames;
+  readonly streamTokens: StreamTokens;
   queries!: EnrichmentQueries;
   /** Ticket ids of every projected change, whichever instance projected it (LISTEN/NOTIFY). */
   readonly changes = new Subject<string[]>();
@@ -57,6 +59,7 @@ export class EnrichmentRuntime implements ServiceRuntime {
     readonly config: EnrichmentConfig,
     registry: Registry,
   ) {
+    this.streamTokens = new StreamTokens(config.STREAM_TOKEN_SECRETS ?? [], config.STREAM_TOKEN_TTL_SECONDS);
     this.topics = {
       tickets: { ...Topics.ticketEvents, name: config.TICKET_EVENTS_TOPIC },
       users: { ...Topics.userEvents, name: config.USER_EVENTS_TOPIC },

@@ -2,7 +2,7 @@ import { createService, type Service } from '@ticketflow/service';
 import { AdminController } from './admin.controller';
 import type { EnrichmentConfig } from './enrichment.config';
 import { EnrichmentRuntime } from './enrichment.runtime';
-import { TicketsController } from './tickets.controller';
+import { StreamController, TicketsController } from './tickets.controller';
 
 export type EnrichmentApp = Service<EnrichmentRuntime>;
 
@@ -13,7 +13,9 @@ export function createEnrichmentApp(config: EnrichmentConfig): Promise<Enrichmen
     description: "Company users' Zendesk tickets and each ticket's status history, live.",
     logLevel: config.LOG_LEVEL,
     runtime: (registry) => new EnrichmentRuntime(config, registry),
-    controllers: [TicketsController, AdminController],
+    controllers: [TicketsController, StreamController, AdminController],
     apiKeys: config.ENRICHMENT_API_KEYS,
+    adminKeys: config.ADMIN_API_KEYS,
+    opsEndpoints: config.OPS_ENDPOINTS,
   });
 }

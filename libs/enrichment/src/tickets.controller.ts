@@ -1,18 +1,25 @@
 import {
   BadRequestException,
   Controller,
+  ForbiddenException,
   Get,
   Inject,
+  Injectable,
   MessageEvent,
   NotFoundException,
   Param,
+  Post,
   Query,
   Sse,
+  UnauthorizedException,
   UseGuards,
+  type CanActivate,
+  type ExecutionContext,
 } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Observable, concatMap, defer, filter, from, mergeMap } from 'rxjs';
-import { ApiKeyGuard, RUNTIME } from '@ticketflow/service';
+import { ApiKeyGuard, KeyRing, RUNTIME } from '@ticketflow/service';
 import type { EnrichmentRuntime } from './enrichment.runtime';
 
 @ApiTags('enrichment')
@@ -78,6 +85,66 @@ export class TicketsController {
     const ticket = await this.queries.ticket(ticketId);
     if (!ticket) throw new NotFoundException({ error: 'not-found', reason: 'unknown ticket' });
     return ticket;
+  }
+
+  @Post('users/:userId/stream-tokens')
+  @ApiOperation({
+    summary:
+      "A short-lived token that opens this user's ticket stream (for a browser's EventSource: ?token=)",
+  })
+  async streamToken(@Param('userId') userId: string) {
+    const tokens = this.runtime.streamTokens;
+    if (!tokens.enabled)
+      throw new ForbiddenException({ error: 'forbidden', reason: 'stream tokens need STREAM_TOKEN_SECRETS' });
+    if (!(await this.queries.userExists(userId)))
+      throw new NotFoundException({ error: 'not-found', reason: 'unknown user' });
+    const { token, expiresAt } = tokens.issue(userId);
+    return {
+      token,
+      expiresAt,
+      streamPath: `/users/${encodeURIComponent(userId)}/tickets/stream?token=${token}`,
+    };
+  }
+}
+
+/** A user's stream: an API key, or a stream token issued for this user (`?token=`). */
+@Injectable()
+export class StreamAccessGuard implements CanActivate {
+  private readonly keys: ApiKeyGuard;
+
+  constructor(
+    @Inject(KeyRing) ring: KeyRing,
+    @Inject(RUNTIME) private readonly runtime: EnrichmentRuntime,
+  ) {
+    this.keys = new ApiKeyGuard(ring);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    const token = req.query['token'];
+    if (typeof token !== 'string' || token === '') return this.keys.canActivate(context);
+    const refusal = this.runtime.streamTokens.refusal(token, String(req.params['userId'] ?? ''));
+    if (refusal === "token for another user's stream")
+      throw new ForbiddenException({ error: 'forbidden', reason: refusal });
+    if (refusal) throw new UnauthorizedException({ error: 'unauthorized', reason: refusal });
+    return true;
+  }
+}
+
+@ApiTags('enrichment')
+@ApiHeader({ name: 'x-api-key', description: 'an API key, unless ?token= is given', required: false })
+@ApiQuery({
+  name: 'token',
+  required: false,
+  description: 'a stream token for this user (POST .../stream-tokens)',
+})
+@UseGuards(StreamAccessGuard)
+@Controller()
+export class StreamController {
+  constructor(@Inject(RUNTIME) private readonly runtime: EnrichmentRuntime) {}
+
+  private get queries() {
+    return this.runtime.queries;
   }
 
   @Sse('users/:userId/tickets/stream')

@@ -1,4 +1,5 @@
 import type { Params } from 'nestjs-pino';
+import { redactText } from './tracing';
 
 /** Paths pino blanks out wherever they appear: secrets and personal data never reach the log. */
 export const REDACTED_PATHS = [
@@ -27,8 +28,24 @@ export function loggerParams(level: string): Params {
           url: req.url.split('?')[0],
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        err: logError,
       },
       autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
     },
+  };
+}
+
+/**
+ * An error as logged: its type, message and stack, never its other fields. A failed query's error carries the SQL
+ * and its parameters (an email), a driver error the row that conflicted; messages are redacted like span text.
+ */
+export function logError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: redactText(String(error)) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.constructor.name,
+    message: redactText(error.message),
+    ...(typeof code === 'string' ? { code } : {}),
+    stack: error.stack && redactText(error.stack),
   };
 }

@@ -17,7 +17,9 @@ import { ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import type { Registry } from 'prom-client';
 import { createMetricsRegistry, loggerParams, metricsController } from '@ticketflow/observability';
-import { API_KEYS, ApiKeyGuard } from './api-key.guard';
+import type { Server } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import { AdminKeyGuard, ApiKeyGuard, KeyRing, presentedKey } from './api-key.guard';
 import { RUNTIME } from './service.tokens';
 
 /** What a service runs besides HTTP (consumers, relays, timers), driven by Nest's lifecycle. */
@@ -41,8 +43,12 @@ export interface ServiceDefinition<R extends ServiceRuntime> {
   runtime: (registry: Registry) => R;
   controllers: Type[];
   providers?: Provider[];
-  /** Keys accepted by ApiKeyGuard (x-api-key or Authorization: Bearer). */
+  /** Read keys, accepted by ApiKeyGuard (x-api-key or Authorization: Bearer). */
   apiKeys?: string[];
+  /** Admin keys: AdminKeyGuard's routes take only these; ApiKeyGuard's take them too. */
+  adminKeys?: string[];
+  /** Who may read /metrics, /docs and /openapi.json: anyone (default) or admin keys only. */
+  opsEndpoints?: 'open' | 'admin';
   /** Raw bodies: the controllers read the request stream themselves (signed webhooks). */
   bodyParser?: boolean;
   /** Runs on the app before it is served (middleware). */
@@ -152,6 +158,7 @@ export async function createService<R extends ServiceRuntime>(
 ): Promise<Service<R>> {
   const registry = createMetricsRegistry(definition.name);
   const runtime = definition.runtime(registry);
+  const ring = new KeyRing({ read: definition.apiKeys ?? [], admin: definition.adminKeys ?? [] });
   const app = await NestFactory.create(
     {
       module: ServiceModule,
@@ -159,7 +166,8 @@ export async function createService<R extends ServiceRuntime>(
       controllers: [...definition.controllers, HealthController, metricsController(registry)],
       providers: [
         ApiKeyGuard,
-        { provide: API_KEYS, useValue: definition.apiKeys ?? [] },
+        AdminKeyGuard,
+        { provide: KeyRing, useValue: ring },
         { provide: RUNTIME, useValue: runtime },
         Lifecycle,
         ...(definition.providers ?? []),
@@ -168,6 +176,9 @@ export async function createService<R extends ServiceRuntime>(
     { bufferLogs: true, bodyParser: definition.bodyParser ?? true },
   );
   app.useLogger(app.get(Logger));
+  limitHttpTimes(app.getHttpServer() as Server);
+  app.use(plainQueries);
+  if (definition.opsEndpoints === 'admin') app.use(adminOnlyOps(ring));
   definition.configure?.(app);
   try {
     await runtime.start();
@@ -186,6 +197,55 @@ export async function createService<R extends ServiceRuntime>(
   });
   closeOnSignals(app, app.get(Lifecycle));
   return { app, runtime };
+}
+
+/**
+ * Bounds on a client's pace (Node's defaults let a slow body hold a connection for 300 s). Node checks them every
+ * 30 s, so a stalled request ends 30-60 s after it started; SSE responses are not bounded (only requests are).
+ */
+export const HTTP_LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
+
+function limitHttpTimes(server: Server) {
+  server.headersTimeout = HTTP_LIMITS.headersTimeoutMs;
+  server.requestTimeout = HTTP_LIMITS.requestTimeoutMs;
+  server.keepAliveTimeout = HTTP_LIMITS.keepAliveTimeoutMs;
+}
+
+const badRequest = (res: Response, reason: string) => res.status(400).json({ error: 'bad-request', reason });
+
+/**
+ * Every route reads its query parameters as single strings: a repeated one (`?a=1&a=2`, an array to Express), or a
+ * NUL anywhere in the path or query (Postgres refuses it in text), is a 400 before any handler.
+ */
+function plainQueries(req: Request, res: Response, next: NextFunction) {
+  for (const [name, value] of Object.entries(req.query))
+    if (typeof value !== 'string')
+      return badRequest(res, `query parameter ${name.slice(0, 64)} must be given once, as plain text`);
+  let path: string;
+  try {
+    path = decodeURIComponent(req.path);
+  } catch {
+    return badRequest(res, 'the path is not valid percent-encoding');
+  }
+  if (path.includes('\u0000') || Object.values(req.query).some((v) => String(v).includes('\u0000')))
+    return badRequest(res, 'NUL characters are not allowed');
+  next();
+}
+
+const OPS_PATHS = /^\/(metrics|docs|openapi\.json)(\/|$)/;
+
+/** /metrics, /docs and /openapi.json for admin keys only. */
+function adminOnlyOps(ring: KeyRing) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!OPS_PATHS.test(req.path)) return next();
+    const presented = presentedKey(req);
+    const key = 'key' in presented ? presented.key : null;
+    const scope = key === null ? null : ring.scopeOf(key);
+    if (scope === 'admin') return next();
+    res
+      .status(scope ? 403 : 401)
+      .json({ error: scope ? 'forbidden' : 'unauthorized', reason: 'an admin key is required' });
+  };
 }
 
 /** A service process: runs `start`, or ends with exit code 1 and the reason on stderr (the supervisor restarts it). */

@@ -15,5 +15,7 @@ export function createStatsCollectorApp(
     runtime: (registry) => new StatsCollectorRuntime(config, registry, options),
     controllers: [StatsController],
     apiKeys: config.STATS_API_KEYS,
+    adminKeys: config.ADMIN_API_KEYS,
+    opsEndpoints: config.OPS_ENDPOINTS,
   });
 }

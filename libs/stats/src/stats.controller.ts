@@ -10,7 +10,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ApiKeyGuard, RUNTIME } from '@ticketflow/service';
+import { AdminKeyGuard, ApiKeyGuard, RUNTIME } from '@ticketflow/service';
 import { hourCompletion } from './completion';
 import type { StatsCollectorRuntime } from './stats-collector.runtime';
 import { isoOf } from './time';
@@ -71,6 +71,7 @@ export class StatsController {
 
   /** Runs the collector now instead of at the next window. */
   @Post('admin/stats/run')
+  @UseGuards(AdminKeyGuard)
   @HttpCode(202)
   run() {
     this.runtime.runner.wake();

@@ -1,3 +1,6 @@
+/** The admin key of every test service (POST /admin/...). */
+export const TEST_ADMIN_API_KEY = 'test-admin-api-key';
+
 /**
  * The environment every test service shares: port 0, the harness's Kafka and Postgres, a test schema, and a
  * simulator as Zendesk without client-side limits (the simulator enforces Zendesk's own).
@@ -17,5 +20,6 @@ export function serviceTestEnv(
     ZENDESK_REQUESTS_PER_MINUTE: '100000',
     ZENDESK_INCREMENTAL_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
+    ADMIN_API_KEYS: TEST_ADMIN_API_KEY,
   };
 }
