@@ -28,12 +28,18 @@ export function intParam(value: string | undefined, name: string, fallback: numb
   return Math.min(n, max);
 }
 
+/** Exports never show the most recent minute: changes in it could still be racing. */
+export const EXPORT_HIDDEN_MS = 60_000;
+
+/** The last millisecond a time-based export shows: whole seconds, before the hidden minute. */
+export const timeBasedExportUntil = (now: number) => Math.floor((now - EXPORT_HIDDEN_MS) / 1000) * 1000 - 1;
+
 /** A time-based export's start_time: unix seconds, at least a minute old (Zendesk answers 400 otherwise). */
 export function exportStartTime(query: QueryParams, now: number): number {
   const start = Number(query['start_time']);
   if (query['start_time'] === undefined || !Number.isInteger(start) || start < 0)
     fail(400, 'InvalidValue', 'start_time must be a unix timestamp in seconds');
-  if (start * 1000 > now - 60_000)
+  if (start * 1000 > now - EXPORT_HIDDEN_MS)
     fail(400, 'InvalidValue', 'Too recent start_time. Use a start_time at least one minute in the past');
   return start;
 }

@@ -6,9 +6,11 @@ import {
   apiUrl,
   decodeCursor,
   encodeCursor,
+  EXPORT_HIDDEN_MS,
   exportStartTime,
   fail,
   intParam,
+  timeBasedExportUntil,
   type QueryParams,
 } from './api-helpers';
 import { auditLogOf } from './audits';
@@ -54,8 +56,7 @@ export class IncrementalController {
       fail(400, 'InvalidValue', 'start_time or cursor is required');
     }
     const excludeDeleted = query['exclude_deleted'] === 'true';
-    // The most recent minute is never exported: changes in it could still be racing.
-    const untilMs = now - 60_000;
+    const untilMs = now - EXPORT_HIDDEN_MS;
     const states: TicketState[] = [];
     let position = after;
     let more = false;
@@ -101,7 +102,7 @@ export class IncrementalController {
     const now = this.world.clock();
     const start = exportStartTime(query, now);
     const perPage = intParam(query['per_page'], 'per_page', 1000, 1000);
-    const untilMs = Math.floor((now - 60_000) / 1000) * 1000 - 1;
+    const untilMs = timeBasedExportUntil(now);
     const excludeDeleted = query['exclude_deleted'] === 'true';
     const world = this.world;
     function* states(): Generator<TicketState> {
@@ -168,8 +169,7 @@ export class IncrementalController {
     const now = this.world.clock();
     const start = exportStartTime(query, now);
     const perPage = intParam(query['per_page'], 'per_page', 1000, 1000);
-    // Whole seconds, as Zendesk: the last minute is never exported.
-    const untilMs = Math.floor((now - 60_000) / 1000) * 1000 - 1;
+    const untilMs = timeBasedExportUntil(now);
     const page = auditLogOf(this.world).page(start, untilMs, perPage, visibleUntil(res, now));
     return {
       ticket_events: page.items,
@@ -189,7 +189,7 @@ export class IncrementalController {
     if (res.locals['role'] !== 'admin') fail(403, 'Forbidden', 'You do not have access to this page.');
     const now = this.world.clock();
     const start = exportStartTime(query, now);
-    const untilMs = Math.min(Math.floor((now - 60_000) / 1000) * 1000 - 1, visibleUntil(res, now));
+    const untilMs = Math.min(timeBasedExportUntil(now), visibleUntil(res, now));
     const log = metricEventLogOf(this.world);
     if (query['page[size]'] !== undefined || query['page[after]'] !== undefined) {
       const size = intParam(query['page[size]'], 'page[size]', 100, 100);
