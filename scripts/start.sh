@@ -126,12 +126,9 @@ wait_ready() {
     sleep 0.25
   done
 }
-for service in "${SERVICES[@]}"; do
-  read -r name port <<< "$service"
-  [[ "$name" == zendesk-simulator ]] && wait_ready "$name" "$port" || true
-done
 if [[ -n "$(port_of zendesk-simulator)" ]]; then
   # Demo users: every simulated requester becomes a company user (user.events.v1).
+  wait_ready zendesk-simulator "$(port_of zendesk-simulator)" || true
   tsx libs/enrichment/scripts/publish-users.ts --from-simulator "http://127.0.0.1:$(port_of zendesk-simulator)" ||
     log "publishing demo users failed"
 fi
