@@ -52,29 +52,14 @@ export async function loadTickets(
   return new Map(rows.map((r) => [r['ticket_id'] as string, toTicketRow(r)]));
 }
 
+/** A row as the driver returns it, read through the same column table (timestamps as ISO strings). */
 export function toTicketRow(r: Record<string, unknown>): TicketRow {
-  const iso = (v: unknown) => (v === null ? null : (v as Date).toISOString());
-  return {
-    ticketId: r['ticket_id'] as string,
-    requesterId: r['requester_id'] as string | null,
-    subject: r['subject'] as string | null,
-    status: r['status'] as TicketRow['status'],
-    statusCategory: r['status_category'] as TicketRow['statusCategory'],
-    customStatusId: r['custom_status_id'] as string | null,
-    priority: r['priority'] as string | null,
-    assigneeId: r['assignee_id'] as string | null,
-    groupId: r['group_id'] as string | null,
-    type: r['ticket_type'] as string | null,
-    tags: r['tags'] as string[] | null,
-    customFields: r['custom_fields'] as Record<string, unknown> | null,
-    createdAt: iso(r['created_at'])!,
-    updatedAt: iso(r['updated_at'])!,
-    solvedAt: iso(r['solved_at']),
-    open: r['open'] as boolean,
-    deleted: r['deleted'] as TicketRow['deleted'],
-    orderKey: r['order_key'] as string,
-    lastEventId: r['last_event_id'] as string,
-  };
+  return Object.fromEntries(
+    TICKET_FIELDS.map(([column, field, type]) => {
+      const value = r[column];
+      return [field, type === 'timestamptz' && value !== null ? (value as Date).toISOString() : value];
+    }),
+  ) as unknown as TicketRow;
 }
 
 /**
