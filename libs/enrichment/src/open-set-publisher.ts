@@ -4,6 +4,9 @@ import { traceContextOf, traceHeaders, type EventProducer } from '@ticketflow/ka
 import { Rounds } from '@ticketflow/persistence';
 import { openTicketsOfUsers } from './store';
 
+/** Longest wait for an abandoned send to settle (kafkajs: 9 attempts of up to 30 s each, with backoff). */
+const ABANDONED_SEND_WAIT_MS = 300_000;
+
 /** What a projection transaction changed that may change someone's open set. */
 export interface OpenSetChanges {
   ticketIds?: string[];
@@ -46,9 +49,9 @@ export class OpenSetPublisher {
 
   constructor(
     private readonly db: DataSource,
-    private readonly producer: EventProducer,
+    private readonly producer: Pick<EventProducer, 'publish' | 'quiesced'>,
     private readonly topic: TopicDefinition,
-    onError: (error: Error) => void = () => undefined,
+    private readonly onError: (error: Error) => void = () => undefined,
   ) {
     this.rounds = new Rounds(() => this.flush(), { idleMs: 50, errorMs: 1_000, onError });
   }
@@ -64,14 +67,14 @@ export class OpenSetPublisher {
         `SELECT id FROM open_set_changes ORDER BY id LIMIT $1`,
         [limit],
       );
-      if (marks.length === 0) return 0;
-      const markIds = marks.map((m) => m.id);
-      const reached = await usersReachedBy(manager, markIds);
       const inDoubt = new Set(
         ((await manager.query(`SELECT user_id FROM open_sets_in_doubt`)) as { user_id: string }[]).map(
           (r) => r.user_id,
         ),
       );
+      if (marks.length === 0 && inDoubt.size === 0) return 0;
+      const markIds = marks.map((m) => m.id);
+      const reached = await usersReachedBy(manager, markIds);
       const userIds = [...new Set([...reached.keys(), ...inDoubt])];
       const current = new Map(
         (await openTicketsOfUsers(manager, userIds)).map((s) => [s.userId, s.openTicketIds]),
@@ -114,14 +117,22 @@ export class OpenSetPublisher {
           `INSERT INTO open_sets_in_doubt (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`,
           [changed.map((c) => c.userId)],
         );
-        await this.producer.publish(
-          this.topic,
-          events.map((value) => ({
-            key: value.userId,
-            value,
-            parent: traceContextOf(reached.get(value.userId)?.traceparent ?? null),
-          })),
-        );
+        try {
+          await this.producer.publish(
+            this.topic,
+            events.map((value) => ({
+              key: value.userId,
+              value,
+              parent: traceContextOf(reached.get(value.userId)?.traceparent ?? null),
+            })),
+          );
+        } catch (error) {
+          // A send past its deadline keeps retrying inside kafkajs and may still append: this round, and the lock
+          // it holds, end only once it settled, so the next round's republish lands after it.
+          if (!(await this.producer.quiesced(ABANDONED_SEND_WAIT_MS)))
+            this.onError(new Error(`a send still unsettled after ${ABANDONED_SEND_WAIT_MS / 1000} s`));
+          throw error;
+        }
         await manager.query(
           `INSERT INTO published_open_sets (user_id, open_ticket_ids, version)
            SELECT "userId", ARRAY(SELECT jsonb_array_elements_text("openTicketIds")), version
@@ -135,7 +146,7 @@ export class OpenSetPublisher {
         ]);
       }
       await manager.query(`DELETE FROM open_set_changes WHERE id = ANY($1)`, [markIds]);
-      return markIds.length;
+      return markIds.length + inDoubt.size;
     });
   }
 

@@ -110,6 +110,24 @@ describe('EventProducer when a produce response arrives after the client gave up
     expect(ids.filter((id) => id === 'timeout-3')).toHaveLength(1);
   });
 
+  it('knows when a send abandoned at its deadline has settled inside kafkajs (it may still append until then)', async () => {
+    const topic = await onePartitionTopic('abandoned');
+    const producer = new EventProducer(kafka, {
+      sendTimeoutMs: 300,
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 100 },
+    });
+    await producer.connect();
+    await producer.publish(topic, [{ key: 'same-key', value: user(10) }]);
+    expect(await producer.quiesced(1_000)).toBe(true);
+    proxy.setDelay(2_500);
+    await expect(producer.publish(topic, [{ key: 'same-key', value: user(11) }])).rejects.toThrow(/300 ms/);
+    // Past our deadline kafkajs still waits for its answer (and would retry it).
+    expect(await producer.quiesced(100)).toBe(false);
+    proxy.setDelay(0);
+    expect(await producer.quiesced(10_000)).toBe(true);
+    await producer.disconnect();
+  });
+
   it('never loses an acknowledged record among concurrent sends while answers come late', async () => {
     const topic = await onePartitionTopic('concurrent');
     const producer = await oneRetryProducer();

@@ -48,6 +48,8 @@ export class EventProducer {
   private adminReady: Promise<void> | null = null;
   private readonly partitionCounts = new Map<string, Promise<number>>();
   private readonly partitioner = Partitioners.DefaultPartitioner();
+  /** kafkajs sends started and not settled yet, abandoned ones included: past its deadline a send keeps retrying. */
+  private readonly unsettled = new Set<Promise<void>>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -126,7 +128,11 @@ export class EventProducer {
         const sends = await withDeadline(this.byPartition(batch), timeout, 'reading partition counts');
         const results = await Promise.allSettled(
           sends.map(({ topic, messages }) =>
-            withDeadline(producer.send({ topic, acks: -1, messages }), timeout, 'sending to Kafka'),
+            withDeadline(
+              this.tracked(producer.send({ topic, acks: -1, messages })),
+              timeout,
+              'sending to Kafka',
+            ),
           ),
         );
         results.forEach((result, i) => {
@@ -150,6 +156,27 @@ export class EventProducer {
       }
     }
     this.draining = false;
+  }
+
+  private tracked<T>(send: Promise<T>): Promise<T> {
+    const settled = send.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.unsettled.add(settled);
+    void settled.then(() => this.unsettled.delete(settled));
+    return send;
+  }
+
+  /**
+   * Resolves true once every kafkajs send this producer started has settled, false after `maxMs`. A send abandoned
+   * at its deadline may still append its records later: whoever must not publish before them waits for this.
+   */
+  async quiesced(maxMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), maxMs)));
+    const all = Promise.all([...this.unsettled]).then(() => true);
+    return Promise.race([all, late]).finally(() => clearTimeout(timer));
   }
 
   /** The batch as one send per topic partition, messages in publish order, each knowing which publishes it carries. */
