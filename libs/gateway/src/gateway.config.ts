@@ -11,6 +11,12 @@ export const GatewayEnv = z.object({
   ZENDESK_WEBHOOK_SECRETS: EnvFields.secretList,
   /** Accepted age of a signature timestamp, against replays. */
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
+  /**
+   * How far after now a ticket time (event time, updated_at, created_at) may be: clock skew. A later one is refused
+   * (400 future-timestamp), since snapshots are ordered by it. Under a minute would refuse real webhooks of a
+   * Zendesk whose clock runs a little ahead; over a day would let one bad time outrank a day of real changes.
+   */
+  WEBHOOK_FUTURE_TOLERANCE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
   /** Zendesk's trigger payloads stop at 16,000 characters; event payloads are far smaller. */
   WEBHOOK_MAX_BYTES: z.coerce
     .number()

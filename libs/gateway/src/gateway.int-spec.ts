@@ -188,6 +188,78 @@ describe('webhook-gateway against the real broker', () => {
     });
   });
 
+  it('refuses far-future ticket times and ids of 250,000 digits with 400, producing nothing', async () => {
+    const own = gatewayConfig();
+    const { app: gateway } = await createGatewayApp(own);
+    const gatewayUrl = await listen(gateway);
+    try {
+      const update = sim.world.createTicket({ requesterId: sim.world.directory.requesters[2]!.id });
+      const envelope = eventWebhooks(update, sim.world)[0]!;
+      const trigger = JSON.parse(
+        renderTriggerTemplate(JSON.stringify(RECOMMENDED_TRIGGER_BODY), update.after, sim.world),
+      );
+      const post = (kind: 'events' | 'trigger', body: unknown) =>
+        signedPost(`${gatewayUrl}/webhooks/zendesk/${kind}`, JSON.stringify(body)).then(async (r) => ({
+          status: r.status,
+          body: (await r.json()) as { reason?: string; detail?: string },
+        }));
+      const year9999 = '9999-06-01T00:00:00Z';
+      const inTwoHours = new Date(Date.now() + 2 * 3_600_000).toISOString();
+      const refused = [
+        await post('events', { ...envelope, id: 'future-1', time: year9999 }),
+        await post('events', {
+          ...envelope,
+          id: 'future-2',
+          detail: { ...envelope.detail, updated_at: year9999 },
+        }),
+        await post('events', {
+          ...envelope,
+          id: 'future-3',
+          detail: { ...envelope.detail, created_at: inTwoHours },
+        }),
+        await post('trigger', { ...trigger, updated_at: '9999-06-01T00:00Z' }),
+        await post('trigger', { ...trigger, created_at: inTwoHours }),
+      ];
+      expect(refused).toEqual(
+        refused.map(() => ({
+          status: 400,
+          body: expect.objectContaining({
+            reason: 'future-timestamp',
+            detail: expect.stringMatching(/after now/),
+          }),
+        })),
+      );
+      // The Kafka client hashes the key (the ticket id): a 250,000-digit one blocked the event loop for 5.7 s.
+      // Refused by the contract (1 to 20 digits) before anything is produced, quoted or as a JSON number.
+      const digits = '9'.repeat(250_000);
+      const hugeIds = [
+        await post('events', { ...envelope, id: 'huge-id-1', detail: { ...envelope.detail, id: digits } }),
+        await post('trigger', { ...trigger, ticket_id: digits }),
+      ];
+      const asNumber = await signedPost(
+        `${gatewayUrl}/webhooks/zendesk/events`,
+        JSON.stringify({ ...envelope, id: 'huge-id-2', detail: { ...envelope.detail, id: 0 } }).replace(
+          /"id":0/,
+          `"id":${digits}`,
+        ),
+      );
+      expect([...hugeIds.map((a) => a.status), asNumber.status]).toEqual([400, 400, 400]);
+      expect(hugeIds.map((a) => a.body.reason)).toEqual(['invalid-payload', 'invalid-payload']);
+
+      const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
+      expect(metrics).toMatch(/webhooks_rejected_total\{[^}]*reason="future-timestamp"[^}]*\} 3/);
+      // Nothing refused reached the topic; the same webhooks with real times are accepted and are its records.
+      const offsets = await admin.fetchTopicOffsets(own.TICKET_EVENTS_TOPIC);
+      expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(0);
+      const accepted = [await post('events', envelope), await post('trigger', trigger)];
+      expect(accepted.map((a) => a.status)).toEqual([200, 200]);
+      const messages = await collectMessages(kafka, own.TICKET_EVENTS_TOPIC, (m) => m.length >= 2);
+      expect(messages).toHaveLength(2);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('answers a duplicate delivery of an acknowledged Zendesk event id without producing it again', async () => {
     const own = gatewayConfig();
     const { app: gateway } = await createGatewayApp(own);

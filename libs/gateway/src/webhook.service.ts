@@ -107,6 +107,7 @@ export class WebhookService {
     const decision = decideWebhook(kind, rawBody, headers, {
       secrets: this.config.ZENDESK_WEBHOOK_SECRETS,
       toleranceMs: this.config.WEBHOOK_TOLERANCE_SECONDS * 1000,
+      futureToleranceMs: this.config.WEBHOOK_FUTURE_TOLERANCE_SECONDS * 1000,
     });
     if (decision.outcome === 'reject')
       return this.refuse(kind, decision.status, decision.reason, decision.detail);

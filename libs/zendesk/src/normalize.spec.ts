@@ -273,6 +273,76 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
     });
   });
 
+  describe('a ticket time after now + the tolerance is refused: it would outrank every later change', () => {
+    const at = (ms: number) => new Date(ms).toISOString();
+    const options = { now: NOW, futureToleranceMs: 3_600_000 };
+    const [createdEnvelope] = eventWebhooks(created, world);
+    const envelope = JSON.parse(JSON.stringify(createdEnvelope)) as Record<string, unknown> & {
+      detail: Record<string, unknown>;
+    };
+    const trigger = () =>
+      JSON.parse(renderTriggerTemplate(JSON.stringify(RECOMMENDED_TRIGGER_BODY), opened.after, world));
+
+    type Patch = { time?: string; type?: string; detail?: Record<string, string> };
+    it.each<[string, Patch, string]>([
+      ['event time', { time: '9999-01-01T00:00:00Z' }, 'time'],
+      ['detail.updated_at', { detail: { updated_at: '9999-12-31T23:59:59Z' } }, 'detail.updated_at'],
+      ['detail.created_at', { detail: { created_at: at(NOW + 3_600_001) } }, 'detail.created_at'],
+      [
+        'a priority change with updated_at a day ahead',
+        { type: 'zen:event-type:ticket.priority_changed', detail: { updated_at: at(NOW + 86_400_000) } },
+        'detail.updated_at',
+      ],
+    ])('event webhook: %s', (_name, patch, field) => {
+      const body = { ...envelope, ...patch, detail: { ...envelope.detail, ...patch.detail } };
+      expect(normalizeEventWebhook(body, options)).toMatchObject({
+        kind: 'invalid',
+        code: 'future-timestamp',
+        reason: expect.stringMatching(new RegExp(`^${field.replace('.', '\\.')}: .* after now`)),
+      });
+      // Without a clock the normalizer holds times to the contract only (1970-9999).
+      expect(normalizeEventWebhook(body)).toMatchObject({ kind: 'events' });
+    });
+
+    it.each([
+      ['updated_at', { updated_at: '9999-01-01T00:00Z' }],
+      ['created_at', { created_at: at(NOW + 2 * 3_600_000) }],
+    ])('trigger webhook: %s', (field, patch) => {
+      expect(normalizeTriggerWebhook({ ...trigger(), ...patch }, options)).toMatchObject({
+        kind: 'invalid',
+        code: 'future-timestamp',
+        reason: expect.stringContaining(`${field}: `),
+      });
+    });
+
+    it('takes times ahead of now within the tolerance (clock skew) and minute-precision trigger times', () => {
+      const soon = at(NOW + 3_600_000);
+      expect(
+        normalizeEventWebhook(
+          { ...envelope, time: soon, detail: { ...envelope.detail, updated_at: soon, created_at: soon } },
+          options,
+        ),
+      ).toMatchObject({ kind: 'events' });
+      // Rendered in the current minute, without seconds: never after now.
+      const minute = new Date(NOW).toISOString().slice(0, 16) + 'Z';
+      expect(
+        ticketOfTrigger(
+          normalizeTriggerWebhook({ ...trigger(), created_at: minute, updated_at: minute }, options),
+        ),
+      ).toMatchObject({ updatedAt: at(Date.parse(minute)) });
+      expect(
+        normalizeTriggerWebhook({ ...trigger(), updated_at: at(NOW + 3_500_000) }, options),
+      ).toMatchObject({ kind: 'events' });
+      // A tolerance of its own: one minute.
+      expect(
+        normalizeTriggerWebhook(
+          { ...trigger(), updated_at: at(NOW + 120_000) },
+          { now: NOW, futureToleranceMs: 60_000 },
+        ),
+      ).toMatchObject({ kind: 'invalid', code: 'future-timestamp' });
+    });
+  });
+
   describe('a signed body that breaks the contract is invalid (400), not a failed produce (503)', () => {
     const [envelope] = eventWebhooks(created, world);
     const rendered = () =>
@@ -282,6 +352,7 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
       ['an assignee id that is not one', { assignee_id: 'abc' }, 'assignee_id'],
       ['a requester id that is not one', { requester_id: '12.5' }, 'requester_id'],
       ['a ticket id past 64 bits', { ticket_id: '9'.repeat(25) }, 'ticket_id'],
+      ['a ticket id of 250,000 digits', { ticket_id: '9'.repeat(250_000) }, 'ticket_id'],
       ['a date before 1970', { created_at: '0000-01-01T00:00:00Z' }, 'created_at'],
       ['a date past year 9999 in UTC', { updated_at: '9999-12-31T23:59:59-05:00' }, 'updated_at'],
       ['a NUL in the email', { requester_email: 'a\u0000b@example.com' }, 'requesterEmail'],
@@ -294,6 +365,12 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
 
     it.each([
       ['a ticket id past 64 bits', { detail: { ...envelope!.detail, id: '9'.repeat(25) } }, 'id'],
+      ['a ticket id of 250,000 digits', { detail: { ...envelope!.detail, id: '9'.repeat(250_000) } }, 'id'],
+      [
+        'a merge target of 250,000 digits',
+        { type: 'zen:event-type:ticket.merged', event: { target_ticket_id: '9'.repeat(250_000) } },
+        'mergedIntoTicketId',
+      ],
       [
         'a date before 1970',
         { detail: { ...envelope!.detail, created_at: '0000-01-01T00:00:00Z' } },

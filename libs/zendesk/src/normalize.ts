@@ -86,21 +86,53 @@ export const WebhookEnvelope = z.object({
 
 export type CustomStatusCategories = (customStatusId: string) => StatusCategory | undefined;
 
+export interface NormalizeOptions {
+  /** Custom status id → its category (event webhooks). */
+  categories?: CustomStatusCategories;
+  /**
+   * The time now (unix ms). Given, a ticket time later than now + `futureToleranceMs` is refused: snapshots are
+   * ordered by Zendesk's update time, so one far-future time would outrank every later, real change of the ticket.
+   * Absent, times are held to the contract's 1970–9999 only.
+   */
+  now?: number;
+  /** Clock skew allowed between Zendesk and us (default DEFAULT_FUTURE_TOLERANCE_MS). */
+  futureToleranceMs?: number;
+}
+export const DEFAULT_FUTURE_TOLERANCE_MS = 3_600_000;
+
 export type Normalized =
   | { kind: 'events'; events: TicketEvent[] }
   | { kind: 'ignored'; type: string }
-  | { kind: 'invalid'; reason: string };
+  | { kind: 'invalid'; reason: string; code?: 'future-timestamp' };
 
 const issues = (error: z.ZodError) => z.prettifyError(error).replace(/\s*\n\s*/g, '; ');
 
 const knownTicketTypes: ReadonlySet<string> = new Set(TICKET_WEBHOOK_EVENT_TYPES);
+
+/** The first ticket time later than now + tolerance, as a refusal; null when all are within it. */
+function futureTime(times: Record<string, string | undefined>, options: NormalizeOptions): Normalized | null {
+  if (options.now === undefined) return null;
+  const toleranceMs = options.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS;
+  const latest = options.now + toleranceMs;
+  for (const [field, value] of Object.entries(times)) {
+    if (value === undefined || Date.parse(value) <= latest) continue;
+    return {
+      kind: 'invalid',
+      code: 'future-timestamp',
+      reason:
+        `${field}: ${value} is more than ${toleranceMs / 1000} s after now (${new Date(options.now).toISOString()}); ` +
+        'a ticket time from the future would outrank every later change of the ticket',
+    };
+  }
+  return null;
+}
 
 /**
  * An event-subscribed Zendesk webhook → our ticket event. UPPERCASE enums become lowercase, ids stay strings,
  * custom statuses resolve to their category, the Zendesk event id becomes our event id (deduplication key).
  * Types outside ticket.* are `ignored`, never an error: Zendesk adds event types over time.
  */
-export function normalizeEventWebhook(body: unknown, categories?: CustomStatusCategories): Normalized {
+export function normalizeEventWebhook(body: unknown, options: NormalizeOptions = {}): Normalized {
   const envelope = WebhookEnvelope.safeParse(body);
   if (!envelope.success) return { kind: 'invalid', reason: `envelope: ${issues(envelope.error)}` };
   const { id, type: fullType, time, event } = envelope.data;
@@ -109,7 +141,12 @@ export function normalizeEventWebhook(body: unknown, categories?: CustomStatusCa
   const detail = Detail.safeParse(withChangedField(envelope.data.detail, CHANGED_FIELD[type], event));
   if (!detail.success) return { kind: 'invalid', reason: `detail: ${issues(detail.error)}` };
   const d = detail.data;
-  const ticket = snapshot(d, time, categories);
+  const future = futureTime(
+    { time, 'detail.updated_at': d.updated_at, 'detail.created_at': d.created_at },
+    options,
+  );
+  if (future) return future;
+  const ticket = snapshot(d, time, options.categories);
   const base = {
     schemaVersion: 1 as const,
     eventId: id,
@@ -279,10 +316,12 @@ export const RECOMMENDED_TRIGGER_BODY = {
  * ticket id, its update time and a digest of the body, so Zendesk's retries of one firing (same body) deduplicate
  * while two changes within the same second ({{ticket.updated_at_with_timestamp}} has whole seconds) do not.
  */
-export function normalizeTriggerWebhook(body: unknown): Normalized {
+export function normalizeTriggerWebhook(body: unknown, options: NormalizeOptions = {}): Normalized {
   const parsed = TriggerBody.safeParse(body);
   if (!parsed.success) return { kind: 'invalid', reason: `trigger body: ${issues(parsed.error)}` };
   const b = parsed.data;
+  const future = futureTime({ updated_at: b.updated_at, created_at: b.created_at }, options);
+  if (future) return future;
   return one({
     schemaVersion: 1,
     type: 'ticket.updated',

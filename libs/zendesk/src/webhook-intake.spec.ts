@@ -39,6 +39,21 @@ describe('deciding on a signed webhook', () => {
     });
   });
 
+  it('refuses a ticket time past now + the tolerance as future-timestamp (400), takes clock skew within it', () => {
+    const far = Buffer.from(JSON.stringify({ ...trigger, updated_at: '9999-01-01T00:00Z' }));
+    expect(decideWebhook('trigger', far, signed(far), options)).toMatchObject({
+      outcome: 'reject',
+      status: 400,
+      reason: 'future-timestamp',
+      detail: expect.stringContaining('updated_at'),
+    });
+    const skewed = Buffer.from(JSON.stringify({ ...trigger, updated_at: '2026-11-25T12:10Z' }));
+    expect(decideWebhook('trigger', skewed, signed(skewed), options)).toMatchObject({ outcome: 'accept' });
+    expect(
+      decideWebhook('trigger', skewed, signed(skewed), { ...options, futureToleranceMs: 300_000 }),
+    ).toMatchObject({ outcome: 'reject', reason: 'future-timestamp' });
+  });
+
   it('answers a contract violation 400 with its reason, before anything is produced', () => {
     const body = Buffer.from(
       JSON.stringify({ ...trigger, assignee_id: 'abc', created_at: TS, updated_at: TS }),

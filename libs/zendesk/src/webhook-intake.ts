@@ -20,6 +20,8 @@ export interface IntakeOptions {
   secrets: readonly string[];
   toleranceMs: number;
   categories?: CustomStatusCategories;
+  /** Ticket times later than now + this are refused (400 future-timestamp); default 1 h. */
+  futureToleranceMs?: number;
   now?: number;
 }
 
@@ -46,8 +48,9 @@ export function decideWebhookHeaders(
 }
 
 /**
- * What to do with one webhook request, decided from its raw bytes and headers alone (pure): signature first,
- * over the exact bytes received, then JSON, then the Zendesk shape.
+ * What to do with one webhook request, decided from its raw bytes and headers alone (pure, given `now`):
+ * signature first, over the exact bytes received, then JSON, then the Zendesk shape and the topic's contract,
+ * then ticket times against now + `futureToleranceMs`.
  */
 export function decideWebhook(
   kind: WebhookKind,
@@ -69,14 +72,26 @@ export function decideWebhook(
   } catch (error) {
     return { outcome: 'reject', status: 400, reason: 'invalid-json', detail: (error as Error).message };
   }
+  const normalizeOptions = {
+    categories: options.categories,
+    now: options.now ?? Date.now(),
+    futureToleranceMs: options.futureToleranceMs,
+  };
   const normalized =
-    kind === 'events' ? normalizeEventWebhook(body, options.categories) : normalizeTriggerWebhook(body);
+    kind === 'events'
+      ? normalizeEventWebhook(body, normalizeOptions)
+      : normalizeTriggerWebhook(body, normalizeOptions);
   switch (normalized.kind) {
     case 'events':
       return { outcome: 'accept', events: normalized.events };
     case 'ignored':
       return { outcome: 'ignore', type: normalized.type };
     case 'invalid':
-      return { outcome: 'reject', status: 400, reason: 'invalid-payload', detail: normalized.reason };
+      return {
+        outcome: 'reject',
+        status: 400,
+        reason: normalized.code ?? 'invalid-payload',
+        detail: normalized.reason,
+      };
   }
 }
