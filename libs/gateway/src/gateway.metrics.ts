@@ -15,7 +15,7 @@ export function gatewayMetrics(registry: Registry) {
     ),
     ignored: m.counter(
       'webhooks_ignored_total',
-      'Webhooks of event types Ticketflow does not use (answered 2xx)',
+      'Webhooks of event types Ticketflow does not use (answered 2xx), by domain (zen:event-type:user.*, ...) or other',
       ['type'],
     ),
     duplicates: m.counter(

@@ -112,7 +112,8 @@ export class WebhookService {
     if (decision.outcome === 'reject')
       return this.refuse(kind, decision.status, decision.reason, decision.detail);
     if (decision.outcome === 'ignore') {
-      this.metrics.ignored.inc({ type: decision.type });
+      // The label from a closed set: raw payload text as a label value would grow /metrics with every request.
+      this.metrics.ignored.inc({ type: decision.label });
       return { status: 200, body: { status: 'ignored', type: decision.type } };
     }
     const events = decision.events.filter((event) => !this.acknowledged?.has(event.eventId));

@@ -7,7 +7,10 @@ import {
   restTicket,
 } from '@ticketflow/zendesk-simulator';
 import {
+  IGNORED_TYPE_LABELS,
   RECOMMENDED_TRIGGER_BODY,
+  SHOWN_TYPE_CHARS,
+  ignoredTypeLabel,
   normalizeEventWebhook,
   normalizeTriggerWebhook,
   reconciledEvent,
@@ -96,6 +99,7 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
     expect(normalizeEventWebhook({ ...envelope, type: 'zen:event-type:user.active_changed' })).toEqual({
       kind: 'ignored',
       type: 'zen:event-type:user.active_changed',
+      label: 'zen:event-type:user.*',
     });
     expect(normalizeEventWebhook({ ...envelope, type: 'zen:event-type:ticket.brand_new_thing' }).kind).toBe(
       'ignored',
@@ -107,6 +111,43 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
       detail: { ...envelope!.detail, status: 42 },
     });
     expect(badStatus).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('status') });
+  });
+
+  it('labels an ignored type from a closed set and echoes at most a bounded part of it', () => {
+    const [envelope] = eventWebhooks(created, world);
+    const huge = (prefix: string, i: number) => `${prefix}${i}-${'x'.repeat(250_000)}`;
+    const types = [
+      'zen:event-type:organization.created',
+      'zen:event-type:article.published',
+      'zen:event-type:community_post.created',
+      'zen:event-type:agent.state_changed',
+      'zen:event-type:omnichannel_config.omnichannel_routing_feature_changed',
+      'zen:event-type:ticket.brand_new_thing',
+      ...Array.from({ length: 20 }, (_, i) => huge('zen:event-type:user.', i)),
+      ...Array.from({ length: 20 }, (_, i) => huge('', i)),
+      ...Array.from({ length: 20 }, (_, i) => huge('zen:event-type:', i)),
+      'zen:event-type:user',
+      'USER.created',
+    ];
+    const results = types.map((type) => normalizeEventWebhook({ ...envelope, type }));
+    const labels = results.map((r) => (r.kind === 'ignored' ? r.label : r.kind));
+    expect(new Set(labels)).toEqual(
+      new Set([
+        'zen:event-type:organization.*',
+        'zen:event-type:article.*',
+        'zen:event-type:community_post.*',
+        'zen:event-type:agent.*',
+        'zen:event-type:omnichannel_config.*',
+        'zen:event-type:ticket.*',
+        'zen:event-type:user.*',
+        'other',
+      ]),
+    );
+    for (const label of labels) expect(IGNORED_TYPE_LABELS).toContain(label);
+    for (const result of results)
+      expect(result.kind === 'ignored' && result.type.length).toBeLessThanOrEqual(SHOWN_TYPE_CHARS + 40);
+    expect(results[0]).toMatchObject({ type: 'zen:event-type:organization.created' });
+    expect(ignoredTypeLabel('zen:event-type:user.' + '\u0000'.repeat(10))).toBe('zen:event-type:user.*');
   });
 
   it('maps the recommended trigger body, carrying the requester email, with a deterministic event id', () => {

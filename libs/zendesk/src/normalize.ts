@@ -102,12 +102,45 @@ export const DEFAULT_FUTURE_TOLERANCE_MS = 3_600_000;
 
 export type Normalized =
   | { kind: 'events'; events: TicketEvent[] }
-  | { kind: 'ignored'; type: string }
+  /** `type` cut to a bounded length (it is payload text); `label` from a closed set, for metrics. */
+  | { kind: 'ignored'; type: string; label: IgnoredTypeLabel }
   | { kind: 'invalid'; reason: string; code?: 'future-timestamp' };
 
 const issues = (error: z.ZodError) => z.prettifyError(error).replace(/\s*\n\s*/g, '; ');
 
 const knownTicketTypes: ReadonlySet<string> = new Set(TICKET_WEBHOOK_EVENT_TYPES);
+
+/** The event-type domains Zendesk documents for webhooks (`zen:event-type:<domain>.<event>`). */
+const EVENT_TYPE_DOMAINS = [
+  'ticket',
+  'user',
+  'organization',
+  'article',
+  'community_post',
+  'agent',
+  'omnichannel_config',
+] as const;
+export type IgnoredTypeLabel =
+  `${typeof EVENT_TYPE_PREFIX}${(typeof EVENT_TYPE_DOMAINS)[number]}.*` | 'other';
+/** Every label an ignored type is counted under: a closed set, so no payload text becomes a metric label. */
+export const IGNORED_TYPE_LABELS: readonly IgnoredTypeLabel[] = [
+  ...EVENT_TYPE_DOMAINS.map((domain) => `${EVENT_TYPE_PREFIX}${domain}.*` as const),
+  'other',
+];
+const knownDomains: ReadonlySet<string> = new Set(EVENT_TYPE_DOMAINS);
+
+/** `zen:event-type:user.active_changed` → `zen:event-type:user.*`; anything else (any text, any length) → `other`. */
+export function ignoredTypeLabel(type: string): IgnoredTypeLabel {
+  if (!type.startsWith(EVENT_TYPE_PREFIX)) return 'other';
+  const dot = type.indexOf('.', EVENT_TYPE_PREFIX.length);
+  const domain = dot < 0 ? '' : type.slice(EVENT_TYPE_PREFIX.length, dot);
+  return knownDomains.has(domain) ? (`${EVENT_TYPE_PREFIX}${domain}.*` as IgnoredTypeLabel) : 'other';
+}
+
+/** Characters of an ignored type echoed back in the answer; Zendesk's own are under 80. */
+export const SHOWN_TYPE_CHARS = 128;
+const shownType = (type: string) =>
+  type.length <= SHOWN_TYPE_CHARS ? type : `${type.slice(0, SHOWN_TYPE_CHARS)}… (${type.length} characters)`;
 
 /** The first ticket time later than now + tolerance, as a refusal; null when all are within it. */
 function futureTime(times: Record<string, string | undefined>, options: NormalizeOptions): Normalized | null {
@@ -137,7 +170,8 @@ export function normalizeEventWebhook(body: unknown, options: NormalizeOptions =
   if (!envelope.success) return { kind: 'invalid', reason: `envelope: ${issues(envelope.error)}` };
   const { id, type: fullType, time, event } = envelope.data;
   const type = fullType.startsWith(EVENT_TYPE_PREFIX) ? fullType.slice(EVENT_TYPE_PREFIX.length) : fullType;
-  if (!knownTicketTypes.has(type)) return { kind: 'ignored', type: fullType };
+  if (!knownTicketTypes.has(type))
+    return { kind: 'ignored', type: shownType(fullType), label: ignoredTypeLabel(fullType) };
   const detail = Detail.safeParse(withChangedField(envelope.data.detail, CHANGED_FIELD[type], event));
   if (!detail.success) return { kind: 'invalid', reason: `detail: ${issues(detail.error)}` };
   const d = detail.data;

@@ -54,6 +54,15 @@ describe('deciding on a signed webhook', () => {
     ).toMatchObject({ outcome: 'reject', reason: 'future-timestamp' });
   });
 
+  it('ignores an event type it does not use under a closed-set label, echoing a bounded part of it', () => {
+    const body = Buffer.from(
+      JSON.stringify({ id: 'e1', type: `zen:event-type:user.${'x'.repeat(200_000)}`, time: TS, detail: {} }),
+    );
+    const decision = decideWebhook('events', body, signed(body), options);
+    expect(decision).toMatchObject({ outcome: 'ignore', label: 'zen:event-type:user.*' });
+    expect(decision.outcome === 'ignore' && decision.type.length).toBeLessThan(200);
+  });
+
   it('answers a contract violation 400 with its reason, before anything is produced', () => {
     const body = Buffer.from(
       JSON.stringify({ ...trigger, assignee_id: 'abc', created_at: TS, updated_at: TS }),

@@ -1,5 +1,10 @@
 import type { TicketEvent } from '@ticketflow/contracts';
-import { normalizeEventWebhook, normalizeTriggerWebhook, type CustomStatusCategories } from './normalize';
+import {
+  normalizeEventWebhook,
+  normalizeTriggerWebhook,
+  type CustomStatusCategories,
+  type IgnoredTypeLabel,
+} from './normalize';
 import {
   SIGNATURE_HEADER,
   SIGNATURE_TIMESTAMP_HEADER,
@@ -13,7 +18,8 @@ export type WebhookKind = 'events' | 'trigger';
 
 export type IntakeDecision =
   | { outcome: 'accept'; events: TicketEvent[] }
-  | { outcome: 'ignore'; type: string }
+  /** `type` cut to a bounded length; `label` from a closed set (IGNORED_TYPE_LABELS), for metrics. */
+  | { outcome: 'ignore'; type: string; label: IgnoredTypeLabel }
   | { outcome: 'reject'; status: 400 | 401; reason: string; detail?: string };
 
 export interface IntakeOptions {
@@ -85,7 +91,7 @@ export function decideWebhook(
     case 'events':
       return { outcome: 'accept', events: normalized.events };
     case 'ignored':
-      return { outcome: 'ignore', type: normalized.type };
+      return { outcome: 'ignore', type: normalized.type, label: normalized.label };
     case 'invalid':
       return {
         outcome: 'reject',
