@@ -21,4 +21,24 @@ describe('logged errors', () => {
     const error = new Error('Key (email)=(Ann@Example.com) already exists.');
     expect(logError(error).message).toBe('Key (email)=(REDACTED) already exists.');
   });
+
+  it("keep what operators need: a cause's reason, driver fields naming what failed", () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4010'), {
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+    });
+    const logged = logError(new TypeError('fetch failed', { cause: refused }));
+    expect(logged).toMatchObject({
+      type: 'TypeError',
+      message: 'fetch failed',
+      cause: { message: 'connect ECONNREFUSED 127.0.0.1:4010', code: 'ECONNREFUSED', syscall: 'connect' },
+    });
+    const unique = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      code: '23505',
+      constraint: 'company_users_pkey',
+      detail: 'Key (email)=(ann@example.com) already exists.',
+    });
+    expect(logError(unique)).toMatchObject({ code: '23505', constraint: 'company_users_pkey' });
+    expect(JSON.stringify(logError(unique))).not.toContain('ann@');
+  });
 });

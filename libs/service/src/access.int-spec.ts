@@ -100,7 +100,15 @@ describe('service access: keys, scopes, query hygiene, ops endpoints, HTTP limit
     expect((await fetch(`${url}/metrics`)).status).toBe(200);
     const closed = await start({ adminKeys: [ADMIN_KEY], opsEndpoints: 'admin' });
     try {
-      for (const path of ['/metrics', '/openapi.json', '/docs']) {
+      for (const path of [
+        '/metrics',
+        '/openapi.json',
+        '/openapi.yaml',
+        '/docs',
+        '/METRICS',
+        '/Docs/',
+        '/OpenAPI.json',
+      ]) {
         expect({ path, status: (await fetch(`${closed.url}${path}`)).status }).toEqual({ path, status: 401 });
         const read = await fetch(`${closed.url}${path}`, { headers: { 'x-api-key': READ_KEY } });
         expect({ path, status: read.status }).toEqual({ path, status: 403 });
@@ -113,6 +121,12 @@ describe('service access: keys, scopes, query hygiene, ops endpoints, HTTP limit
     } finally {
       await closed.app.close();
     }
+  });
+
+  it('refuses to start with metrics for admin keys only and no admin key', async () => {
+    await expect(start({ opsEndpoints: 'admin' })).rejects.toThrow(
+      'OPS_ENDPOINTS=admin needs ADMIN_API_KEYS',
+    );
   });
 
   it('refuses admin actions when no admin key is configured', async () => {

@@ -159,6 +159,9 @@ export async function createService<R extends ServiceRuntime>(
   const registry = createMetricsRegistry(definition.name);
   const runtime = definition.runtime(registry);
   const ring = new KeyRing({ read: definition.apiKeys ?? [], admin: definition.adminKeys ?? [] });
+  // Metrics for admin keys only, and none configured: every scrape would fail and every alert go blind.
+  if (definition.opsEndpoints === 'admin' && !ring.hasAdminKeys)
+    throw new Error('OPS_ENDPOINTS=admin needs ADMIN_API_KEYS');
   const app = await NestFactory.create(
     {
       module: ServiceModule,
@@ -194,6 +197,7 @@ export async function createService<R extends ServiceRuntime>(
   if (definition.apiKeys) document.addApiKey({ type: 'apiKey', name: 'x-api-key', in: 'header' });
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, document.build()), {
     jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
   });
   closeOnSignals(app, app.get(Lifecycle));
   return { app, runtime };
@@ -211,7 +215,9 @@ function limitHttpTimes(server: Server) {
   server.keepAliveTimeout = HTTP_LIMITS.keepAliveTimeoutMs;
 }
 
-const badRequest = (res: Response, reason: string) => res.status(400).json({ error: 'bad-request', reason });
+// The connection is closed: an unread request body must not be taken for the next request.
+const badRequest = (res: Response, reason: string) =>
+  res.status(400).set('connection', 'close').json({ error: 'bad-request', reason });
 
 /**
  * Every route reads its query parameters as single strings: a repeated one (`?a=1&a=2`, an array to Express), or a
@@ -232,7 +238,8 @@ function plainQueries(req: Request, res: Response, next: NextFunction) {
   next();
 }
 
-const OPS_PATHS = /^\/(metrics|docs|openapi\.json)(\/|$)/;
+// Case-insensitive, as Express routes: /METRICS is /metrics.
+const OPS_PATHS = /^\/(metrics|docs|openapi\.json|openapi\.yaml)(\/|$)/i;
 
 /** /metrics, /docs and /openapi.json for admin keys only. */
 function adminOnlyOps(ring: KeyRing) {
