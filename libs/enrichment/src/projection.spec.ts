@@ -292,6 +292,19 @@ describe('transition order', () => {
     expect(merged.customFields).toEqual({ '360010000001': 'login', '360010000002': 'ORD-123456' });
     // An older snapshot's values never replace a newer one's.
     expect(projectTicketEvent(merged, withFields(opened, { '360010000001': 'sync' })).row).toBeNull();
+    // The trigger of the update the row holds, projected after its event webhook (ordered later by milliseconds).
+    const trigger = {
+      ...withFields(solved, { '360010000001': 'mobile_app' }),
+      eventId: 'trigger-of-e3',
+      source: 'zendesk-trigger-webhook',
+      occurredAt: '2026-11-25T11:00:00.000Z',
+    } as TicketEvent;
+    const late = projectTicketEvent(merged, trigger).row!;
+    expect(late.customFields).toEqual({ '360010000001': 'mobile_app', '360010000002': 'ORD-123456' });
+    expect(late.orderKey).toBe(merged.orderKey);
+    // Either order gives the same row.
+    const triggerFirst = projectTicketEvent(projectTicketEvent(kept, trigger).row!, solved).row!;
+    expect(triggerFirst.customFields).toEqual({ '360010000001': 'mobile_app' });
     const purged = { ...solved, type: 'ticket.permanently_deleted', eventId: 'e-purge' } as TicketEvent;
     expect(projectTicketEvent(merged, purged).row!.customFields).toBeNull();
   });

@@ -90,7 +90,19 @@ export function projectTicketEvent(current: TicketRow | null, event: TicketEvent
       : null;
   const transitions = transitionsOf(current, event, newer);
 
-  if (!newer) return { row: null, transitions, requester };
+  if (!newer) {
+    // The trigger of one Zendesk update is ordered before its event webhook (whole seconds against milliseconds),
+    // yet only the trigger carries custom fields: they still count for the update the row already holds.
+    const sameUpdate =
+      current !== null &&
+      snapshot.customFields !== undefined &&
+      current.deleted !== 'permanent' &&
+      Math.floor(Date.parse(snapshot.updatedAt) / 1000) === Math.floor(Date.parse(current.updatedAt) / 1000);
+    const row = sameUpdate
+      ? { ...current, customFields: { ...current.customFields, ...snapshot.customFields } }
+      : null;
+    return { row, transitions, requester };
+  }
   if (current?.deleted === 'permanent') return { row: null, transitions: [], requester };
   const carriesStatus = snapshot.status !== undefined || event.type === 'ticket.permanently_deleted';
   if (!current && !carriesStatus) return { row: null, transitions, requester };
