@@ -261,7 +261,7 @@ export class EnrichmentRuntime implements ServiceRuntime {
     for (const timer of this.timers) clearTimeout(timer);
     await Promise.all(this.background);
     await this.resolving;
-    await this.groups?.settled();
+    await this.groups?.close();
     await this.passing?.catch(() => undefined);
     for (const stop of this.stops) await stop().catch(() => undefined);
     for (const timer of this.timers) clearTimeout(timer);

@@ -54,6 +54,15 @@ describe('GroupNames against real Postgres', () => {
     groups.noticed(['3']);
     await groups.settled();
     expect(reads).toBe(4);
+    // A pass's read joins one in flight; after close nothing starts.
+    listed.push({ id: 4, name: 'Billing', created_at: '', updated_at: '' });
+    groups.noticed(['4']);
+    await groups.refresh();
+    expect(reads).toBe(5);
+    await groups.close();
+    groups.noticed(['5']);
+    await groups.settled();
+    expect(reads).toBe(5);
     expect(errors).toEqual([]);
   });
 });

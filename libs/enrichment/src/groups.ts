@@ -27,7 +27,8 @@ export async function refreshGroups(db: DataSource, zendesk: ZendeskClient): Pro
  */
 export class GroupNames {
   private known: Set<string> | null = null;
-  private reading: Promise<unknown> | null = null;
+  private reading: Promise<number> | null = null;
+  private closed = false;
   /** Unknown ids a read was started for, and when. */
   private readonly asked = new Map<string, number>();
 
@@ -39,8 +40,13 @@ export class GroupNames {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Reads the groups now; returns how many Zendesk listed. */
-  async refresh(): Promise<number> {
+  /** Reads the groups (joining a read in flight); returns how many Zendesk listed. */
+  refresh(): Promise<number> {
+    this.reading ??= this.read().finally(() => (this.reading = null));
+    return this.reading;
+  }
+
+  private async read(): Promise<number> {
     const count = await refreshGroups(this.db, this.zendesk);
     const rows: { group_id: string }[] = await this.db.query(`SELECT group_id FROM zendesk_groups`);
     this.known = new Set(rows.map((r) => r.group_id));
@@ -49,21 +55,25 @@ export class GroupNames {
 
   /** Group ids that tickets just named: one not stored yet starts a read in the background. */
   noticed(groupIds: Iterable<string | null | undefined>): void {
-    if (this.reading) return;
+    if (this.reading || this.closed) return;
     const now = this.now();
     for (const id of groupIds) {
       if (!id || this.known?.has(id) || now - (this.asked.get(id) ?? -Infinity) < this.minIntervalMs)
         continue;
       this.asked.set(id, now);
-      this.reading = this.refresh()
-        .catch(this.onError)
-        .finally(() => (this.reading = null));
+      this.refresh().catch(this.onError);
       return;
     }
   }
 
   /** Resolves once no read is in flight. */
   async settled(): Promise<void> {
-    await this.reading;
+    await this.reading?.catch(() => undefined);
+  }
+
+  /** No read starts after this (Zendesk's client is closing); resolves once the one in flight ended. */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.settled();
   }
 }

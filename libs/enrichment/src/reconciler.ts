@@ -63,10 +63,10 @@ export class Reconciler {
       return null;
     });
     const [state] = (await this.db.query(
-      `SELECT ticket_cursor, audit_start_time FROM reconciliation_state WHERE name = $1`,
+      `SELECT export_cursor, audit_start_time FROM reconciliation_state WHERE name = $1`,
       [this.name],
     )) as {
-      ticket_cursor: string | null;
+      export_cursor: string | null;
       audit_start_time: string;
     }[];
     let auditStart = Math.max(
@@ -103,8 +103,8 @@ export class Reconciler {
     }
 
     // 2. Ticket snapshots by cursor; each page published before the cursor moves.
-    let position: { cursor: string } | { startTime: number } = state?.ticket_cursor
-      ? { cursor: state.ticket_cursor }
+    let position: { cursor: string } | { startTime: number } = state?.export_cursor
+      ? { cursor: state.export_cursor }
       : { startTime: this.options.initialStartTime };
     let tickets = 0;
     for (;;) {
@@ -173,9 +173,9 @@ export class Reconciler {
 
   private async saveState(cursor: string | null, auditStartTime: number | null) {
     await this.db.query(
-      `INSERT INTO reconciliation_state (name, ticket_cursor, audit_start_time) VALUES ($1, $2::text, COALESCE($3::bigint, $4::bigint))
+      `INSERT INTO reconciliation_state (name, export_cursor, audit_start_time) VALUES ($1, $2::text, COALESCE($3::bigint, $4::bigint))
        ON CONFLICT (name) DO UPDATE SET
-         ticket_cursor = COALESCE($2::text, reconciliation_state.ticket_cursor),
+         export_cursor = COALESCE($2::text, reconciliation_state.export_cursor),
          audit_start_time = COALESCE($3::bigint, reconciliation_state.audit_start_time),
          updated_at = now()`,
       [this.name, cursor, auditStartTime, this.options.initialStartTime],
