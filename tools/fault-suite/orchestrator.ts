@@ -332,7 +332,8 @@ class SuiteRun {
         name: 'webhook-gateway',
         app: 'webhook-gateway',
         port: PORTS.gateway,
-        env: { ...txt.get('webhook-gateway'), ...common },
+        // The suite moves Zendesk's clock a minute ahead per reconciliation: past the default hour in long runs.
+        env: { ...txt.get('webhook-gateway'), ...common, WEBHOOK_FUTURE_TOLERANCE_SECONDS: '86400' },
       },
       ...members('enrichment', PORTS.enrichment, {
         ZENDESK_BASE_URL: `http://127.0.0.1:${PORTS.simulator}`,

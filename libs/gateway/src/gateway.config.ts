@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvFields } from '@ticketflow/config';
+import { EnvFields, accessEnvFields } from '@ticketflow/config';
 
 export const GatewayEnv = z.object({
   PORT: EnvFields.port(3001),
@@ -32,5 +32,7 @@ export const GatewayEnv = z.object({
   /** Topic for ticket events; override to run several environments on one cluster. */
   TICKET_EVENTS_TOPIC: z.string().min(1).default('ticket.events.v1'),
   LOG_LEVEL: EnvFields.logLevel,
+  // The gateway has no keyed API; admin keys only ever open /metrics and /docs (OPS_ENDPOINTS=admin).
+  ...accessEnvFields,
 });
 export type GatewayConfig = z.infer<typeof GatewayEnv>;

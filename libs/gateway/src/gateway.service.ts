@@ -14,6 +14,8 @@ export function createGatewayApp(config: GatewayConfig): Promise<Service<Gateway
     runtime: (registry) => new GatewayRuntime(config, registry),
     controllers: [WebhookController],
     providers: [WebhookService],
+    adminKeys: config.ADMIN_API_KEYS,
+    opsEndpoints: config.OPS_ENDPOINTS,
     // The signature covers the raw bytes: the controller reads the body itself.
     bodyParser: false,
     configure: (app) =>

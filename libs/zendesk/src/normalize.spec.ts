@@ -197,9 +197,15 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
       events: TicketEvent[];
     };
     expect(plain.events[0]!.ticket.customFields).toBeUndefined();
-    expect(normalizeTriggerWebhook({ ...rendered, custom_fields: { abc: 'x' } })).toMatchObject({
-      kind: 'invalid',
-    });
+    // A typo in the body's custom fields costs that entry, never the body's status and email.
+    const typo = normalizeTriggerWebhook({ ...rendered, custom_fields: { abc: 'x', '360010000001': 7 } }) as {
+      events: TicketEvent[];
+    };
+    expect(typo.events[0]!.ticket).toMatchObject({ status: 'open', customFields: {} });
+    const notAnObject = normalizeTriggerWebhook({ ...rendered, custom_fields: 'x' }) as {
+      events: TicketEvent[];
+    };
+    expect(notAnObject.events[0]!.ticket.customFields).toBeUndefined();
   });
 
   it('carries every custom field of an exported ticket, by field id', () => {
@@ -209,6 +215,24 @@ describe('normalizing Zendesk webhooks into ticket events', () => {
       Object.fromEntries(ticket.custom_fields.map((f) => [String(f.id), f.value])),
     );
     expect(Object.keys(event.ticket.customFields!)).toHaveLength(2);
+    const odd = reconciledEvent(
+      {
+        ...ticket,
+        custom_fields: [
+          { id: 1, value: 'a\u0000b' },
+          { id: 2, value: ['x\u0000', 'y'] },
+          { id: 3, value: { nested: true } as never },
+          { id: 4, value: true },
+        ],
+      },
+      [],
+      'pass-2',
+    );
+    expect(decode(Topics.ticketEvents, odd).ticket.customFields).toEqual({
+      '1': 'ab',
+      '2': ['x', 'y'],
+      '4': true,
+    });
   });
 
   describe('what Zendesk really sends is never refused', () => {

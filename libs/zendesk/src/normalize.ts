@@ -325,13 +325,22 @@ export const TriggerBody = z.object({
     v === null ? null : TicketPriority.safeParse(v.toLowerCase()).data,
   ).optional(),
   assignee_id: Placeholder.pipe(ZendeskId.nullable()).optional(),
-  // `{{ticket.ticket_field_<id>}}` by field id: a drop-down renders its tag, as the REST API gives it.
+  // `{{ticket.ticket_field_<id>}}` by field id: a drop-down renders its tag, as the REST API gives it. An entry
+  // that is not one (a typo in the trigger's body) is left out: it must not cost the body's status and email.
   custom_fields: z
-    .record(
-      z.string().trim().pipe(ZendeskId),
-      Placeholder.transform((v) => v?.replaceAll('\u0000', '') ?? null),
-    )
-    .optional(),
+    .record(z.string(), z.unknown())
+    .optional()
+    .catch(undefined)
+    .transform((fields) => {
+      if (!fields) return undefined;
+      const kept: Record<string, string | null> = {};
+      for (const [key, value] of Object.entries(fields)) {
+        const id = ZendeskId.safeParse(key.trim());
+        const text = Placeholder.safeParse(value);
+        if (id.success && text.success) kept[id.data] = text.data?.replaceAll('\u0000', '') ?? null;
+      }
+      return kept;
+    }),
 });
 
 export const RECOMMENDED_TRIGGER_BODY = {
@@ -446,11 +455,26 @@ export function reconciledEvent(
       groupId: ticket.group_id === null ? null : String(ticket.group_id),
       organizationId: ticket.organization_id === null ? null : String(ticket.organization_id),
       tags: ticket.tags,
-      customFields: Object.fromEntries((ticket.custom_fields ?? []).map((f) => [String(f.id), f.value])),
+      customFields: restCustomFields(ticket.custom_fields ?? []),
       createdAt: new Date(ticket.created_at).toISOString(),
       updatedAt: new Date(ticket.updated_at).toISOString(),
     },
   };
+}
+
+/** A REST ticket's custom fields by id; NULs stripped (Postgres text refuses them), a value of no known shape left out. */
+function restCustomFields(
+  fields: NonNullable<RestTicket['custom_fields']>,
+): Record<string, string | number | boolean | string[] | null> {
+  const clean = (v: string) => v.replaceAll('\u0000', '');
+  const kept: Record<string, string | number | boolean | string[] | null> = {};
+  for (const { id, value } of fields) {
+    if (typeof value === 'string') kept[String(id)] = clean(value);
+    else if (Array.isArray(value)) kept[String(id)] = value.filter((v) => typeof v === 'string').map(clean);
+    else if (value === null || typeof value === 'number' || typeof value === 'boolean')
+      kept[String(id)] = value;
+  }
+  return kept;
 }
 
 /**
