@@ -302,6 +302,34 @@ describe('transition order', () => {
     const late = projectTicketEvent(merged, trigger).row!;
     expect(late.customFields).toEqual({ '360010000001': 'mobile_app', '360010000002': 'ORD-123456' });
     expect(late.orderKey).toBe(merged.orderKey);
+    // A trigger with minutes only (Zendesk's placeholder) names the update of its minute.
+    const minuteTrigger = {
+      ...trigger,
+      eventId: 'minute-trigger',
+      ticket: {
+        ...trigger.ticket,
+        customFields: { '360010000001': 'sync' },
+        updatedAt: '2026-11-25T11:00:00Z',
+      },
+    } as TicketEvent;
+    const at59 = projectTicketEvent(kept, {
+      ...solved,
+      ticket: snapshot('solved', '2026-11-25T11:00:59Z'),
+    }).row!;
+    expect(projectTicketEvent(at59, minuteTrigger).row!.customFields).toMatchObject({
+      '360010000001': 'sync',
+    });
+    // Never over a reconciled row: the export's values are final for their second.
+    const reconciled = {
+      ...withFields(solved, { '360010000001': 'login' }),
+      eventId: 'reconcile:p:42',
+      type: 'ticket.reconciled',
+      source: 'reconciliation',
+      occurredAt: '2026-11-25T11:00:00.000Z',
+      statusChanges: [],
+    } as TicketEvent;
+    const final = projectTicketEvent(merged, reconciled).row!;
+    expect(projectTicketEvent(final, trigger).row).toBeNull();
     // Either order gives the same row.
     const triggerFirst = projectTicketEvent(projectTicketEvent(kept, trigger).row!, solved).row!;
     expect(triggerFirst.customFields).toEqual({ '360010000001': 'mobile_app' });

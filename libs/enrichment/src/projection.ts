@@ -72,6 +72,18 @@ export function orderOf(event: TicketEvent): string {
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
 /**
+ * Whether a snapshot's Zendesk time names the update a webhook row (source rank 0) holds: the same second, or the
+ * same minute when the time has minutes only (`{{ticket.updated_at_with_timestamp}}` renders `…T05:35Z`).
+ */
+function sameWebhookUpdate(orderKey: string, updatedAt: string): boolean {
+  const [rowSeconds, rank] = orderKey.split('.');
+  if (rank !== String(SOURCE_RANK['zendesk-event-webhook'])) return false;
+  const row = Number(rowSeconds);
+  const seconds = Math.floor(Date.parse(updatedAt) / 1000);
+  return seconds % 60 === 0 ? Math.floor(row / 60) === seconds / 60 : row === seconds;
+}
+
+/**
  * Evolves a ticket's read model by one event (pure). Idempotent and order-insensitive: an event older than the
  * row's snapshot changes nothing but may add the transition it carries; applying an event twice gives the same
  * result, so duplicates and replays cannot corrupt state.
@@ -91,13 +103,14 @@ export function projectTicketEvent(current: TicketRow | null, event: TicketEvent
   const transitions = transitionsOf(current, event, newer);
 
   if (!newer) {
-    // The trigger of one Zendesk update is ordered before its event webhook (whole seconds against milliseconds),
-    // yet only the trigger carries custom fields: they still count for the update the row already holds.
+    // The trigger of one Zendesk update is ordered before its event webhook (its time has whole seconds, or whole
+    // minutes, against milliseconds), yet only the trigger carries custom fields: they still count for the update
+    // a webhook row holds. Never over a reconciled row: the export's values are final for their second.
     const sameUpdate =
       current !== null &&
       snapshot.customFields !== undefined &&
       current.deleted !== 'permanent' &&
-      Math.floor(Date.parse(snapshot.updatedAt) / 1000) === Math.floor(Date.parse(current.updatedAt) / 1000);
+      sameWebhookUpdate(current.orderKey, snapshot.updatedAt);
     const row = sameUpdate
       ? { ...current, customFields: { ...current.customFields, ...snapshot.customFields } }
       : null;

@@ -6,6 +6,6 @@ import { sqlMigration } from '@ticketflow/persistence';
  * republishes their current set even when it equals the recorded one.
  */
 export const OpenSetsInDoubt1795720000000 = sqlMigration('OpenSetsInDoubt1795720000000', {
-  up: [`CREATE TABLE open_sets_in_doubt (user_id text PRIMARY KEY)`],
+  up: [`CREATE TABLE IF NOT EXISTS open_sets_in_doubt (user_id text PRIMARY KEY)`],
   down: [`DROP TABLE open_sets_in_doubt`],
 });

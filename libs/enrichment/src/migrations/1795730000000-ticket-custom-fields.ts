@@ -8,8 +8,8 @@ import { sqlMigration } from '@ticketflow/persistence';
  */
 export const TicketCustomFields1795730000000 = sqlMigration('TicketCustomFields1795730000000', {
   up: [
-    `ALTER TABLE tickets ADD COLUMN custom_fields jsonb`,
-    `ALTER TABLE reconciliation_state ADD COLUMN export_cursor text`,
+    `ALTER TABLE tickets ADD COLUMN IF NOT EXISTS custom_fields jsonb`,
+    `ALTER TABLE reconciliation_state ADD COLUMN IF NOT EXISTS export_cursor text`,
   ],
   down: [
     `ALTER TABLE reconciliation_state DROP COLUMN export_cursor`,
