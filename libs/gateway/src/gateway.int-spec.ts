@@ -6,7 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import { Topics, type TicketEvent } from '@ticketflow/contracts';
 import { ensureTopics } from '@ticketflow/kafka';
-import { collectMessages, testKafka } from '@ticketflow/testing';
+import { collectMessages, eventually, testKafka } from '@ticketflow/testing';
 import {
   IGNORED_TYPE_LABELS,
   RECOMMENDED_TRIGGER_BODY,
@@ -286,7 +286,8 @@ describe('webhook-gateway against the real broker', () => {
       const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
       expect(metrics).toMatch(/webhooks_rejected_total\{[^}]*reason="future-timestamp"[^}]*\} 3/);
       // Nothing refused reached the topic; the same webhooks with real times are accepted and are its records.
-      const offsets = await admin.fetchTopicOffsets(own.TICKET_EVENTS_TOPIC);
+      // The gateway created the topic at start: its partitions may not have a leader the admin knows of yet.
+      const offsets = await eventually(() => admin.fetchTopicOffsets(own.TICKET_EVENTS_TOPIC));
       expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(0);
       const accepted = [await post('events', envelope), await post('trigger', trigger)];
       expect(accepted.map((a) => a.status)).toEqual([200, 200]);

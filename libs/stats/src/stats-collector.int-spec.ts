@@ -23,6 +23,8 @@ describe('stats-collector backfill against a faulty Zendesk (A3)', () => {
   let start: number;
   let closed: number[];
   let config: ReturnType<typeof statsConfig>;
+  // Both runs see one moment: on the wall clock another hour may close between them (a run at hh:06:01 did).
+  let clock: () => number;
 
   beforeAll(async () => {
     sim = await startSimulator({
@@ -45,7 +47,9 @@ describe('stats-collector backfill against a faulty Zendesk (A3)', () => {
       limits: { perMinute: 100_000, incrementalPerMinute: 100_000 },
     });
     schema = await createTestSchema('stats_a3');
-    const now = Math.floor(Date.now() / 1000);
+    const frozen = Date.now();
+    clock = () => frozen;
+    const now = Math.floor(frozen / 1000);
     // 48 closed hours: the last one ended at least 61 s + settle (300 s) ago.
     const lastClosedEnd = Math.floor((now - 361) / HOUR) * HOUR;
     start = lastClosedEnd - 48 * HOUR;
@@ -55,7 +59,7 @@ describe('stats-collector backfill against a faulty Zendesk (A3)', () => {
       STATS_MODE: 'once',
       ZENDESK_TIMEOUT_MS: '2000',
     });
-    ({ app, runtime } = await createStatsCollectorApp(config));
+    ({ app, runtime } = await createStatsCollectorApp(config, { clock }));
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
     await runtime.finished;
@@ -86,7 +90,7 @@ describe('stats-collector backfill against a faulty Zendesk (A3)', () => {
   });
 
   it('answers 404 pending (with why) for an hour not closed yet, and never stores it', async () => {
-    const open = Math.floor(Date.now() / 1000 / HOUR) * HOUR;
+    const open = Math.floor(clock() / 1000 / HOUR) * HOUR;
     const { status, body } = await get(`/stats/hourly/${new Date(open * 1000).toISOString()}`);
     expect(status).toBe(404);
     expect(body).toMatchObject({
@@ -128,7 +132,7 @@ describe('stats-collector backfill against a faulty Zendesk (A3)', () => {
         `SELECT window_start, result_sha256, completed_at FROM stats_hourly ORDER BY window_start`,
       )) as unknown[];
     const before = await rows();
-    const second = await createStatsCollectorApp(config);
+    const second = await createStatsCollectorApp(config, { clock });
     await second.runtime.finished;
     await second.app.close();
     expect(await rows()).toEqual(before);
