@@ -165,6 +165,7 @@ describe('ticket projection', () => {
     expect(projectTicketEvent(null, trigger).requester).toEqual({
       requesterId: '7',
       email: 'ann.lee@example.com',
+      asOf: '2026-11-25T10:05:00Z',
     });
   });
 });

@@ -44,12 +44,19 @@ export interface TransitionRow {
   authoritative: boolean;
 }
 
+/** A requester's email as a source saw it at `asOf` (Zendesk's time of the update, or of the read). */
+export interface RequesterEmail {
+  requesterId: string;
+  email: string;
+  asOf: string;
+}
+
 export interface Projected {
   /** The row to store; null when the event is older than what the row holds (only its transitions count). */
   row: TicketRow | null;
   transitions: TransitionRow[];
   /** Requester id → email, when the event carried it (trigger webhooks). */
-  requester: { requesterId: string; email: string } | null;
+  requester: RequesterEmail | null;
 }
 
 const SOURCE_RANK: Record<TicketEvent['source'], number> = {
@@ -98,7 +105,11 @@ export function projectTicketEvent(current: TicketRow | null, event: TicketEvent
   const snapshot = event.ticket;
   const requester =
     snapshot.requesterEmail && snapshot.requesterId
-      ? { requesterId: snapshot.requesterId, email: normaliseEmail(snapshot.requesterEmail) }
+      ? {
+          requesterId: snapshot.requesterId,
+          email: normaliseEmail(snapshot.requesterEmail),
+          asOf: snapshot.updatedAt,
+        }
       : null;
   const transitions = transitionsOf(current, event, newer);
 

@@ -260,6 +260,35 @@ describe('EnrichmentProjector against real Postgres', () => {
     expect(await count('open_sets_in_doubt')).toBe(0);
   });
 
+  it("keeps a requester's newest email whatever order its tickets' triggers are projected in", async () => {
+    const { sent, producer } = capturingProducer();
+    const publisher = new OpenSetPublisher(db, producer, Topics.userOpenTickets);
+    await projector.applyUserBatch(
+      batchOf('users', [upsert('u-old', 'old@example.com'), upsert('u-new', 'new@example.com')], '9'),
+    );
+    // Two tickets of requester 960 on two partitions: the later update says the requester's email changed.
+    const trigger = (n: number, email: string, minute: number): TicketEvent => {
+      const event = created(n);
+      const at = `2026-11-25T10:${String(minute).padStart(2, '0')}:00Z`;
+      return {
+        ...event,
+        eventId: `email-${n}`,
+        source: 'zendesk-trigger-webhook',
+        ticket: { ...event.ticket!, requesterId: '960', requesterEmail: email, updatedAt: at },
+      } as TicketEvent;
+    };
+    await projector.applyTicketBatch(batchOf('email-b', [trigger(33_001, 'New@example.com', 10)], '1', 1));
+    await projector.applyTicketBatch(batchOf('email-a', [trigger(33_000, 'old@example.com', 5)], '1', 0));
+    const [row] = await db.query(
+      `SELECT email_normalized FROM zendesk_requesters WHERE requester_id = '960'`,
+    );
+    expect(row.email_normalized).toBe('new@example.com');
+    await publishAll(publisher);
+    const last = (userId: string) => sent.filter((s) => s.userId === userId).at(-1);
+    expect(last('u-new')!.openTicketIds).toEqual(['43000', '43001']);
+    expect(last('u-old')?.openTicketIds ?? []).toEqual([]);
+  });
+
   it('resolves requesters although Zendesk returns some without an email (phone, messaging, social users)', async () => {
     const event = created(31_000);
     await projector.applyTicketBatch(

@@ -3,7 +3,13 @@ import type { TicketEvent, UserEvent } from '@ticketflow/contracts';
 import type { DecodedMessage, PartitionBatch } from '@ticketflow/kafka';
 import { applyFenced, loadConsumerOffsets } from '@ticketflow/persistence';
 import { markOpenSetChanges } from './open-set-publisher';
-import { normaliseEmail, projectTicketEvent, type TicketRow, type TransitionRow } from './projection';
+import {
+  normaliseEmail,
+  projectTicketEvent,
+  type RequesterEmail,
+  type TicketRow,
+  type TransitionRow,
+} from './projection';
 import { insertTransitions, loadTickets, upsertRequesters, upsertTickets } from './store';
 
 /** Postgres channel announcing projected ticket changes (payload: JSON array of ticket ids) to SSE streams. */
@@ -50,7 +56,7 @@ export class EnrichmentProjector {
     const current = await loadTickets(manager, ids);
     const changed = new Map<string, TicketRow>();
     const transitions: TransitionRow[] = [];
-    const requesters: { requesterId: string; email: string }[] = [];
+    const requesters: RequesterEmail[] = [];
     for (const { value: event } of messages) {
       const projected = projectTicketEvent(
         changed.get(event.ticketId) ?? current.get(event.ticketId) ?? null,
@@ -111,12 +117,16 @@ export class EnrichmentProjector {
   }
 
   /** Requester emails resolved from Zendesk: tickets already stored attach to their users now. */
-  async addRequesters(requesters: { requesterId: string; email: string }[]): Promise<void> {
+  async addRequesters(
+    requesters: { requesterId: string; email: string }[],
+    asOf = new Date().toISOString(),
+  ): Promise<void> {
     if (requesters.length === 0) return;
     await this.db.transaction(async (manager) => {
+      // Read from Zendesk now: newer than any update before the read.
       await upsertRequesters(
         manager,
-        requesters.map((r) => ({ requesterId: r.requesterId, email: normaliseEmail(r.email) })),
+        requesters.map((r) => ({ requesterId: r.requesterId, email: normaliseEmail(r.email), asOf })),
       );
       await markOpenSetChanges(manager, {
         requesterIds: requesters.map((r) => r.requesterId),

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { TicketRow, TransitionRow } from './projection';
+import type { RequesterEmail, TicketRow, TransitionRow } from './projection';
 
 /** Read-model writes as set-based SQL: one statement per table per batch. */
 
@@ -122,20 +122,29 @@ export async function insertTransitions(manager: EntityManager, rows: Transition
   );
 }
 
-export async function upsertRequesters(
-  manager: EntityManager,
-  requesters: { requesterId: string; email: string }[],
-): Promise<void> {
+/**
+ * Stores each requester's newest email: a source seen earlier (an older ticket's trigger projected later, from
+ * another partition or replica) never replaces what a later one said, whatever order the transactions commit in.
+ */
+export async function upsertRequesters(manager: EntityManager, requesters: RequesterEmail[]): Promise<void> {
   if (requesters.length === 0) return;
-  // The last email seen per requester, in a stable order so concurrent transactions lock these rows alike.
-  const latest = new Map(requesters.map((r) => [r.requesterId, r.email]));
-  const ids = [...latest.keys()].sort();
+  const latest = new Map<string, RequesterEmail>();
+  for (const r of requesters) {
+    const seen = latest.get(r.requesterId);
+    if (!seen || Date.parse(r.asOf) >= Date.parse(seen.asOf)) latest.set(r.requesterId, r);
+  }
+  // A stable order, so concurrent transactions lock these rows alike.
+  const rows = [...latest.values()].sort((a, b) => (a.requesterId < b.requesterId ? -1 : 1));
   await manager.query(
-    `INSERT INTO zendesk_requesters (requester_id, email_normalized)
-     SELECT * FROM unnest($1::text[], $2::text[])
-     ON CONFLICT (requester_id) DO UPDATE SET email_normalized = EXCLUDED.email_normalized, resolved_at = now()
-     WHERE zendesk_requesters.email_normalized <> EXCLUDED.email_normalized`,
-    [ids, ids.map((id) => latest.get(id)!)],
+    `INSERT INTO zendesk_requesters (requester_id, email_normalized, email_as_of)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+     ON CONFLICT (requester_id) DO UPDATE
+       SET email_normalized = EXCLUDED.email_normalized, email_as_of = EXCLUDED.email_as_of, resolved_at = now()
+     WHERE zendesk_requesters.email_as_of IS NULL
+        OR zendesk_requesters.email_as_of < EXCLUDED.email_as_of
+        OR (zendesk_requesters.email_as_of = EXCLUDED.email_as_of
+            AND zendesk_requesters.email_normalized <> EXCLUDED.email_normalized)`,
+    [rows.map((r) => r.requesterId), rows.map((r) => r.email), rows.map((r) => r.asOf)],
   );
 }
 

@@ -5,6 +5,7 @@ import { ProjectionWritePath1795700000000 } from './1795700000000-projection-wri
 import { TicketClassification1795710000000 } from './1795710000000-ticket-classification';
 import { OpenSetsInDoubt1795720000000 } from './1795720000000-open-sets-in-doubt';
 import { TicketCustomFields1795730000000 } from './1795730000000-ticket-custom-fields';
+import { RequesterEmailOrder1795740000000 } from './1795740000000-requester-email-order';
 
 export const enrichmentMigrations = [
   EnrichmentReadModels1795610000000,
@@ -14,4 +15,5 @@ export const enrichmentMigrations = [
   TicketClassification1795710000000,
   OpenSetsInDoubt1795720000000,
   TicketCustomFields1795730000000,
+  RequesterEmailOrder1795740000000,
 ];
