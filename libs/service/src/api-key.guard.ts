@@ -89,18 +89,22 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-/** Admin actions (a reconciliation pass, a stats run, metrics and docs when so configured): an admin key only. */
+/** Throws the 401 or 403 that explains why the request does not present an admin key. */
+export function requireAdminKey(ring: KeyRing, req: Request): void {
+  if (scopeOf(ring, req) !== 'admin')
+    throw new ForbiddenException({
+      error: 'forbidden',
+      reason: ring.hasAdminKeys ? 'admin-key-required' : 'no admin keys are configured',
+    });
+}
+
+/** Admin actions (a reconciliation pass, a stats run): an admin key only. */
 @Injectable()
 export class AdminKeyGuard implements CanActivate {
   constructor(@Inject(KeyRing) private readonly ring: KeyRing) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const scope = scopeOf(this.ring, context.switchToHttp().getRequest<Request>());
-    if (scope !== 'admin')
-      throw new ForbiddenException({
-        error: 'forbidden',
-        reason: this.ring.hasAdminKeys ? 'admin-key-required' : 'no admin keys are configured',
-      });
+    requireAdminKey(this.ring, context.switchToHttp().getRequest<Request>());
     return true;
   }
 }

@@ -19,7 +19,7 @@ import type { Registry } from 'prom-client';
 import { createMetricsRegistry, loggerParams, metricsController } from '@ticketflow/observability';
 import type { Server } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { AdminKeyGuard, ApiKeyGuard, KeyRing, presentedKey } from './api-key.guard';
+import { AdminKeyGuard, ApiKeyGuard, KeyRing, requireAdminKey } from './api-key.guard';
 import { RUNTIME } from './service.tokens';
 
 /** What a service runs besides HTTP (consumers, relays, timers), driven by Nest's lifecycle. */
@@ -241,17 +241,18 @@ function plainQueries(req: Request, res: Response, next: NextFunction) {
 // Case-insensitive, as Express routes: /METRICS is /metrics.
 const OPS_PATHS = /^\/(metrics|docs|openapi\.json|openapi\.yaml)(\/|$)/i;
 
-/** /metrics, /docs and /openapi.json for admin keys only. */
+/** /metrics, /docs and /openapi.json for admin keys only, refused as AdminKeyGuard refuses (they are no Nest routes). */
 function adminOnlyOps(ring: KeyRing) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!OPS_PATHS.test(req.path)) return next();
-    const presented = presentedKey(req);
-    const key = 'key' in presented ? presented.key : null;
-    const scope = key === null ? null : ring.scopeOf(key);
-    if (scope === 'admin') return next();
-    res
-      .status(scope ? 403 : 401)
-      .json({ error: scope ? 'forbidden' : 'unauthorized', reason: 'an admin key is required' });
+    try {
+      requireAdminKey(ring, req);
+    } catch (error) {
+      if (!(error instanceof HttpException)) throw error;
+      res.status(error.getStatus()).json(error.getResponse());
+      return;
+    }
+    next();
   };
 }
 
