@@ -20,6 +20,7 @@ export const CustomFieldValue = z
   .union([Text, z.number(), z.boolean(), z.array(Text)])
   .nullable()
   .meta({ id: 'CustomFieldValue' });
+export type CustomFieldValue = z.infer<typeof CustomFieldValue>;
 
 export const TicketSnapshot = z
   .object({

@@ -9,6 +9,7 @@ import {
   TicketType,
   ZendeskId,
   statusCategoryOf,
+  type CustomFieldValue,
   type StatusCategory,
   type StatusChange,
   type TicketSnapshot,
@@ -20,7 +21,8 @@ import { EVENT_TYPE_PREFIX, TICKET_WEBHOOK_EVENT_TYPES } from './webhook-types';
 /** Zendesk sends ids as strings in events and as numbers in REST; accept both, keep decimal strings. */
 const Id = z.union([z.string(), z.number().int().nonnegative()]).transform(String).pipe(ZendeskId);
 /** Free text typed by people: a stray NUL is dropped rather than losing the event (Postgres refuses it). */
-const FreeText = z.string().transform((v) => v.replaceAll('\u0000', ''));
+const withoutNul = (text: string) => text.replaceAll('\u0000', '');
+const FreeText = z.string().transform(withoutNul);
 /** Raw Zendesk status, lower-cased; statuses beyond the documented seven are kept (see statusCategoryOf). */
 const Status = z
   .string()
@@ -319,7 +321,7 @@ export const TriggerBody = z.object({
   requester_id: Placeholder.pipe(ZendeskId.nullable()).optional(),
   updated_at: PlaceholderTime,
   created_at: PlaceholderTime,
-  subject: Placeholder.transform((v) => v?.replaceAll('\u0000', '') ?? null).optional(),
+  subject: Placeholder.transform((v) => (v === null ? null : withoutNul(v))).optional(),
   // A label we cannot read (a translation) is left out rather than erasing the priority.
   priority: Placeholder.transform((v) =>
     v === null ? null : TicketPriority.safeParse(v.toLowerCase()).data,
@@ -337,7 +339,7 @@ export const TriggerBody = z.object({
       for (const [key, value] of Object.entries(fields)) {
         const id = ZendeskId.safeParse(key.trim());
         const text = Placeholder.safeParse(value);
-        if (id.success && text.success) kept[id.data] = text.data?.replaceAll('\u0000', '') ?? null;
+        if (id.success && text.success) kept[id.data] = text.data === null ? null : withoutNul(text.data);
       }
       return kept;
     }),
@@ -465,12 +467,12 @@ export function reconciledEvent(
 /** A REST ticket's custom fields by id; NULs stripped (Postgres text refuses them), a value of no known shape left out. */
 function restCustomFields(
   fields: NonNullable<RestTicket['custom_fields']>,
-): Record<string, string | number | boolean | string[] | null> {
-  const clean = (v: string) => v.replaceAll('\u0000', '');
-  const kept: Record<string, string | number | boolean | string[] | null> = {};
+): Record<string, CustomFieldValue> {
+  const kept: Record<string, CustomFieldValue> = {};
   for (const { id, value } of fields) {
-    if (typeof value === 'string') kept[String(id)] = clean(value);
-    else if (Array.isArray(value)) kept[String(id)] = value.filter((v) => typeof v === 'string').map(clean);
+    if (typeof value === 'string') kept[String(id)] = withoutNul(value);
+    else if (Array.isArray(value))
+      kept[String(id)] = value.filter((v) => typeof v === 'string').map(withoutNul);
     else if (value === null || typeof value === 'number' || typeof value === 'boolean')
       kept[String(id)] = value;
   }
