@@ -113,9 +113,10 @@ export class OpenSetPublisher {
         }));
         // Committed before the send (on its own connection): if Kafka appends a set this transaction never
         // records (a timeout, a crash), whoever publishes next republishes the user's current set after it.
+        const changedIds = changed.map((c) => c.userId);
         await this.db.query(
           `INSERT INTO open_sets_in_doubt (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`,
-          [changed.map((c) => c.userId)],
+          [changedIds],
         );
         try {
           await this.producer.publish(
@@ -132,7 +133,9 @@ export class OpenSetPublisher {
           // kafkajs' retries are finite; no round publishes meanwhile (the backlog metrics show it).
           for (let waited = 1; !(await this.producer.quiesced(ABANDONED_SEND_REPORT_MS)); waited++)
             this.onError(
-              new Error(`an abandoned send unsettled after ${waited * 60} s; still waiting for it`),
+              new Error(
+                `an abandoned send unsettled after ${(waited * ABANDONED_SEND_REPORT_MS) / 1000} s; still waiting for it`,
+              ),
             );
           throw error;
         }
@@ -144,9 +147,7 @@ export class OpenSetPublisher {
              version = EXCLUDED.version, published_at = now()`,
           [JSON.stringify(events)],
         );
-        await manager.query(`DELETE FROM open_sets_in_doubt WHERE user_id = ANY($1)`, [
-          changed.map((c) => c.userId),
-        ]);
+        await manager.query(`DELETE FROM open_sets_in_doubt WHERE user_id = ANY($1)`, [changedIds]);
       }
       await manager.query(`DELETE FROM open_set_changes WHERE id = ANY($1)`, [markIds]);
       return markIds.length + inDoubt.size;
