@@ -17,7 +17,7 @@ import {
 } from '@ticketflow/zendesk-simulator';
 import { createGatewayApp } from '@ticketflow/gateway';
 import { gatewayConfig, gatewayWebhookTargets, listen } from '@ticketflow/gateway/testing';
-import { createEnrichmentApp, type EnrichmentApp } from '@ticketflow/enrichment';
+import { LOOKUP_GRACE_MS, createEnrichmentApp, type EnrichmentApp } from '@ticketflow/enrichment';
 import { TEST_API_KEY, enrichmentConfig } from '@ticketflow/enrichment/testing';
 
 jest.setTimeout(300_000);
@@ -118,7 +118,8 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
     const pass = await runtime.reconcile();
     console.log(`reconciliation pass: ${JSON.stringify(pass)}`);
     await caughtUp();
-    await runtime.resolver.resolvePending();
+    // Every lookup, also those the batches' own resolution may still be working on.
+    await runtime.resolver.resolvePending(Date.now() + LOOKUP_GRACE_MS);
 
     const truth = sim.truth.allTickets();
     let compared = 0;

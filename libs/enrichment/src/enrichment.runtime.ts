@@ -138,9 +138,9 @@ export class EnrichmentRuntime implements ServiceRuntime {
         },
       });
     const tickets = await consume(config.CONSUMER_GROUP, this.topics.tickets, async (batch) => {
-      await this.projector.applyTicketBatch(batch);
+      const { lookups } = await this.projector.applyTicketBatch(batch);
       // The batch's new requesters get their email looked up now, not at the next sweep.
-      this.kickResolver(batch.messages.flatMap((m) => m.value.ticket.requesterId ?? []));
+      this.kickResolver(lookups);
       // A group created since the groups were read gets its name now, not at the next pass.
       this.groups.noticed(batch.messages.map((m) => m.value.ticket.groupId));
       const now = Date.now();
@@ -162,7 +162,11 @@ export class EnrichmentRuntime implements ServiceRuntime {
         this.logger.warn({ msg: 'change feed lost its connection; reconnecting', error: error.message }),
     );
     await this.feed.start();
-    this.every(2_000, () => this.resolver.resolvePending().then(() => undefined));
+    // The sweep: lookups the batches' own resolution left (failed, died, no email yet); never beside that resolution.
+    this.every(2_000, async () => {
+      await this.resolving;
+      if ((await this.resolver.resolvePending()) > 0) this.publisher.wake();
+    });
     // The first pass starts at once: after a start, reads must not wait an interval for what webhooks missed.
     if (config.RECONCILE_INTERVAL_SECONDS > 0)
       this.every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => this.reconcile().then(() => undefined), 0);
@@ -171,9 +175,9 @@ export class EnrichmentRuntime implements ServiceRuntime {
   private resolving: Promise<void> | null = null;
   private readonly toResolve = new Set<string>();
 
-  /** Resolves these requesters in the background if unknown, one round at a time; failures wait for the sweep. */
+  /** Resolves a batch's new lookups in the background, one round at a time; failures wait for the sweep. */
   private kickResolver(requesterIds: string[]) {
-    if (this.stopped) return;
+    if (this.stopped || requesterIds.length === 0) return;
     for (const id of requesterIds) this.toResolve.add(id);
     this.resolving ??= (async () => {
       while (this.toResolve.size > 0 && !this.stopped) {

@@ -5,7 +5,7 @@ import { loadConsumerOffsets } from '@ticketflow/persistence';
 import { openTestDatabase } from '@ticketflow/testing';
 import { enrichmentMigrations } from './migrations';
 import { OpenSetPublisher } from './open-set-publisher';
-import { EnrichmentProjector } from './projector';
+import { EnrichmentProjector, LOOKUP_GRACE_MS } from './projector';
 import { RequesterResolver } from './requester-resolver';
 
 const created = (n: number): TicketEvent => ({
@@ -291,7 +291,7 @@ describe('EnrichmentProjector against real Postgres', () => {
 
   it('resolves requesters although Zendesk returns some without an email (phone, messaging, social users)', async () => {
     const event = created(31_000);
-    await projector.applyTicketBatch(
+    const outcome = await projector.applyTicketBatch(
       batchOf(
         'noemail',
         [
@@ -314,11 +314,15 @@ describe('EnrichmentProjector against real Postgres', () => {
             email: id === '902' ? 'nine-o-two@example.com' : phoneOnly ? null : 'nine-o-one@example.com',
           })),
     };
-    let now = 1_000_000;
+    // The batch records both lookups and leaves them to its own consumer for a while before a sweep takes them.
+    expect(outcome.lookups.sort()).toEqual(['901', '902']);
+    let now = Date.now();
     const resolver = new RequesterResolver(db, zendesk as never, projector, {
       askAgainAfterMs: 60_000,
       now: () => now,
     });
+    expect(await resolver.resolvePending()).toBe(0);
+    now += LOOKUP_GRACE_MS + 1;
     expect(await resolver.resolvePending()).toBe(1);
     const [row] = await db.query(
       `SELECT email_normalized FROM zendesk_requesters WHERE requester_id = '902'`,
@@ -334,5 +338,25 @@ describe('EnrichmentProjector against real Postgres', () => {
       `SELECT email_normalized FROM zendesk_requesters WHERE requester_id = '901'`,
     );
     expect(later.email_normalized).toBe('nine-o-one@example.com');
+    expect(await db.query(`SELECT * FROM requester_lookups WHERE requester_id IN ('901', '902')`)).toEqual(
+      [],
+    );
+  });
+
+  it("records a lookup only for a requester whose email is unknown, and a trigger's email settles it", async () => {
+    const noEmail = (n: number, requesterId: string, requesterEmail: string | null) =>
+      ({ ...created(n), ticket: { ...created(n).ticket!, requesterId, requesterEmail } }) as TicketEvent;
+    const first = await projector.applyTicketBatch(
+      batchOf('lookups', [noEmail(38_800, '911', null), noEmail(38_801, '912', 'twelve@example.com')], '2'),
+    );
+    expect(first.lookups).toEqual(['911']);
+    // Already waiting: not recorded twice (its consumer is resolving it).
+    const again = await projector.applyTicketBatch(batchOf('lookups', [noEmail(38_802, '911', null)], '3'));
+    expect(again.lookups).toEqual([]);
+    // The requester's trigger carries the email: nothing is left to ask Zendesk for.
+    await projector.applyTicketBatch(batchOf('lookups', [noEmail(38_803, '911', 'eleven@example.com')], '4'));
+    expect(
+      await db.query(`SELECT requester_id FROM requester_lookups WHERE requester_id IN ('911', '912')`),
+    ).toEqual([]);
   });
 });

@@ -10,7 +10,13 @@ import {
   type TicketRow,
   type TransitionRow,
 } from './projection';
-import { insertTransitions, loadTickets, upsertRequesters, upsertTickets } from './store';
+import {
+  insertTransitions,
+  loadTickets,
+  noteRequesterLookups,
+  upsertRequesters,
+  upsertTickets,
+} from './store';
 
 /** Postgres channel announcing projected ticket changes (payload: JSON array of ticket ids) to SSE streams. */
 export const TICKET_CHANGES_CHANNEL = 'ticket_changes';
@@ -19,9 +25,14 @@ export interface BatchOutcome {
   events: number;
   changedTickets: number;
   transitions: number;
+  /** Requesters this batch made known whose email is to be read from Zendesk (the batch's consumer asks at once). */
+  lookups: string[];
 }
 
-const NOTHING: BatchOutcome = { events: 0, changedTickets: 0, transitions: 0 };
+const NOTHING: BatchOutcome = { events: 0, changedTickets: 0, transitions: 0, lookups: [] };
+
+/** How long a new requester lookup is left to the consumer that recorded it before any sweep takes it. */
+export const LOOKUP_GRACE_MS = 10_000;
 
 /**
  * Applies Kafka batches to the read models, each in one transaction fenced by its consumer offset, so every event
@@ -69,6 +80,11 @@ export class EnrichmentProjector {
     await upsertTickets(manager, [...changed.values()], new Set(current.keys()));
     await insertTransitions(manager, transitions);
     await upsertRequesters(manager, requesters);
+    const lookups = await noteRequesterLookups(
+      manager,
+      [...changed.values()].flatMap((row) => row.requesterId ?? []),
+      new Date(Date.now() + LOOKUP_GRACE_MS),
+    );
     await markOpenSetChanges(manager, {
       // Open sets hold open tickets by requester: a change that moves neither cannot change any set.
       ticketIds: [...changed.values()]
@@ -81,7 +97,12 @@ export class EnrichmentProjector {
       causeEventId: messages.at(-1)?.value.eventId ?? null,
     });
     await notifyChanges(manager, [...changed.keys()]);
-    return { events: messages.length, changedTickets: changed.size, transitions: transitions.length };
+    return {
+      events: messages.length,
+      changedTickets: changed.size,
+      transitions: transitions.length,
+      lookups,
+    };
   }
 
   async applyUserBatch(batch: PartitionBatch<UserEvent>): Promise<BatchOutcome> {
@@ -109,7 +130,7 @@ export class EnrichmentProjector {
           causeEventId: messages.at(-1)?.value.eventId ?? null,
         });
         await manager.query(`SELECT pg_notify($1, $2)`, [TICKET_CHANGES_CHANNEL, '[]']);
-        return { events: messages.length, changedTickets: 0, transitions: 0 };
+        return { ...NOTHING, events: messages.length };
       },
       { relaxDurability: true },
     );
@@ -133,8 +154,11 @@ export class EnrichmentProjector {
         causeEventId: null,
       });
       // Their tickets now belong to a user: that user's streams show them.
+      // One index probe per requester, whatever the planner guesses of a table it has no statistics of yet (a
+      // replay's): OFFSET 0 keeps the subquery from being merged into a hash join over every ticket.
       const tickets: { ticket_id: string }[] = await manager.query(
-        `SELECT ticket_id FROM tickets WHERE requester_id = ANY($1)`,
+        `SELECT t.ticket_id FROM unnest($1::text[]) AS r(id)
+           CROSS JOIN LATERAL (SELECT ticket_id FROM tickets WHERE requester_id = r.id OFFSET 0) t`,
         [requesters.map((r) => r.requesterId)],
       );
       await notifyChanges(

@@ -1,19 +1,15 @@
 import type { DataSource } from 'typeorm';
 import type { ZendeskClient } from '@ticketflow/zendesk';
 import type { EnrichmentProjector } from './projector';
-import { unresolvedAmong, unresolvedRequesters } from './store';
+import { deferRequesterLookups, dueRequesterLookups } from './store';
 
 /**
  * Event webhooks name a ticket's requester by id only; this resolves ids to emails through the Zendesk Users API
- * (100 per call, within the client's rate budget) so tickets attach to their users.
+ * (100 per call, within the client's rate budget) so tickets attach to their users. What is to be resolved is the
+ * `requester_lookups` table, filled by the projection: a batch's consumer resolves its new lookups at once, and a
+ * sweep takes whatever is left (a failed call, a process that died, a user without an email yet).
  */
 export class RequesterResolver {
-  /**
-   * Ids Zendesk returned without an email or not at all (deleted, or phone-only users), with when to ask again: a
-   * user may gain an email later, and their tickets must then reach their company user.
-   */
-  private readonly missing = new Map<string, number>();
-
   constructor(
     private readonly db: DataSource,
     private readonly zendesk: ZendeskClient,
@@ -25,44 +21,38 @@ export class RequesterResolver {
     return (this.options.now ?? Date.now)();
   }
 
-  private asked(id: string): boolean {
-    const again = this.missing.get(id);
-    if (again === undefined) return false;
-    if (again > this.now()) return true;
-    this.missing.delete(id);
-    return false;
-  }
-
-  /** Resolves every unresolved requester; returns how many were resolved. */
-  async resolvePending(): Promise<number> {
+  /** Resolves every lookup due by `dueBy` (now by default); returns how many requesters were resolved. */
+  async resolvePending(dueBy = this.now()): Promise<number> {
     let resolved = 0;
     for (;;) {
-      const found = await this.resolve(await unresolvedRequesters(this.db.manager, 100 + this.missing.size));
-      if (found === null) return resolved;
-      resolved += found;
+      // Each round resolves or defers what it read, so the next reads others.
+      const ids = await dueRequesterLookups(this.db.manager, new Date(dueBy), 100);
+      if (ids.length === 0) return resolved;
+      resolved += await this.resolve(ids);
     }
   }
 
-  /** Resolves those of these requesters (a batch's) that are unresolved; returns how many were resolved. */
+  /** Resolves these requesters (a batch's new lookups); returns how many were resolved. */
   async resolveAmong(requesterIds: string[]): Promise<number> {
-    const unresolved = await unresolvedAmong(this.db.manager, requesterIds);
     let resolved = 0;
-    for (let i = 0; i < unresolved.length; i += 100)
-      resolved += (await this.resolve(unresolved.slice(i, i + 100))) ?? 0;
+    for (let i = 0; i < requesterIds.length; i += 100)
+      resolved += await this.resolve(requesterIds.slice(i, i + 100));
     return resolved;
   }
 
-  /** One Users API call for up to 100 of these ids; null when none is left to ask for. */
-  private async resolve(candidates: string[]): Promise<number | null> {
-    const ids = candidates.filter((id) => !this.asked(id)).slice(0, 100);
-    if (ids.length === 0) return null;
+  /** One Users API call for up to 100 ids; those Zendesk gives no email are asked for again later. */
+  private async resolve(ids: string[]): Promise<number> {
     // Zendesk users of phone, messaging or social channels have `email: null`: they match no company user.
     const users = (await this.zendesk.showManyUsers(ids)).filter(
       (u) => typeof (u.email as unknown) === 'string' && u.email !== '',
     );
     const found = new Set(users.map((u) => String(u.id)));
-    const again = this.now() + (this.options.askAgainAfterMs ?? 600_000);
-    for (const id of ids) if (!found.has(id)) this.missing.set(id, again);
+    // A user may gain an email later (or was deleted): asked again, never given up on.
+    await deferRequesterLookups(
+      this.db.manager,
+      ids.filter((id) => !found.has(id)),
+      new Date(this.now() + (this.options.askAgainAfterMs ?? 600_000)),
+    );
     await this.projector.addRequesters(users.map((u) => ({ requesterId: String(u.id), email: u.email })));
     return users.length;
   }

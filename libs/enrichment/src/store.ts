@@ -146,29 +146,60 @@ export async function upsertRequesters(manager: EntityManager, requesters: Reque
             AND zendesk_requesters.email_normalized <> EXCLUDED.email_normalized)`,
     [rows.map((r) => r.requesterId), rows.map((r) => r.email), rows.map((r) => r.asOf)],
   );
+  // Their email is known now: nobody needs to ask Zendesk for it.
+  await manager.query(`DELETE FROM requester_lookups WHERE requester_id = ANY($1)`, [
+    rows.map((r) => r.requesterId),
+  ]);
 }
 
-/** Which of these requester ids no email is known for yet (a batch's, without scanning every ticket). */
-export async function unresolvedAmong(manager: EntityManager, requesterIds: string[]): Promise<string[]> {
+/**
+ * Records the requesters among these (a batch's) whose email is not known and not yet looked for, to be asked for
+ * from `askAfter` on; returns them (their lookups are new).
+ */
+export async function noteRequesterLookups(
+  manager: EntityManager,
+  requesterIds: string[],
+  askAfter: Date,
+): Promise<string[]> {
   if (requesterIds.length === 0) return [];
+  // Only what no committed transaction recorded yet; nothing here waits for another transaction. OFFSET 0: one
+  // index probe per id, never a hash join over every requester, whatever the planner guesses without statistics.
   const rows: { requester_id: string }[] = await manager.query(
-    `SELECT DISTINCT id AS requester_id FROM unnest($1::text[]) AS id
-      WHERE NOT EXISTS (SELECT 1 FROM zendesk_requesters r WHERE r.requester_id = id)`,
-    [requesterIds],
+    `INSERT INTO requester_lookups (requester_id, ask_after)
+     SELECT DISTINCT id, $2::timestamptz FROM unnest($1::text[]) AS id
+      WHERE NOT EXISTS (SELECT 1 FROM zendesk_requesters r WHERE r.requester_id = id OFFSET 0)
+        AND NOT EXISTS (SELECT 1 FROM requester_lookups l WHERE l.requester_id = id OFFSET 0)
+     RETURNING requester_id`,
+    [requesterIds, askAfter],
   );
   return rows.map((r) => r.requester_id);
 }
 
-/** Requester ids that tickets reference but no email is known for yet. */
-export async function unresolvedRequesters(manager: EntityManager, limit: number): Promise<string[]> {
+/** Requesters to look up whose time to ask has come by `dueBy`, longest waiting first. */
+export async function dueRequesterLookups(
+  manager: EntityManager,
+  dueBy: Date,
+  limit: number,
+): Promise<string[]> {
   const rows: { requester_id: string }[] = await manager.query(
-    `SELECT DISTINCT t.requester_id FROM tickets t
-       LEFT JOIN zendesk_requesters r ON r.requester_id = t.requester_id
-      WHERE t.requester_id IS NOT NULL AND r.requester_id IS NULL
-      LIMIT $1`,
-    [limit],
+    `SELECT requester_id FROM requester_lookups WHERE ask_after <= $1
+      GROUP BY requester_id ORDER BY min(ask_after), requester_id LIMIT $2`,
+    [dueBy, limit],
   );
   return rows.map((r) => r.requester_id);
+}
+
+/** Zendesk gave these requesters no email (yet): they are asked for again from `askAfter` on. */
+export async function deferRequesterLookups(
+  manager: EntityManager,
+  requesterIds: string[],
+  askAfter: Date,
+): Promise<void> {
+  if (requesterIds.length === 0) return;
+  await manager.query(`UPDATE requester_lookups SET ask_after = $2 WHERE requester_id = ANY($1)`, [
+    [...requesterIds].sort(),
+    askAfter,
+  ]);
 }
 
 export interface OpenTicketsSummary {

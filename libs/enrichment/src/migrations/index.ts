@@ -6,6 +6,7 @@ import { TicketClassification1795710000000 } from './1795710000000-ticket-classi
 import { OpenSetsInDoubt1795720000000 } from './1795720000000-open-sets-in-doubt';
 import { TicketCustomFields1795730000000 } from './1795730000000-ticket-custom-fields';
 import { RequesterEmailOrder1795740000000 } from './1795740000000-requester-email-order';
+import { RequesterLookups1795750000000 } from './1795750000000-requester-lookups';
 
 export const enrichmentMigrations = [
   EnrichmentReadModels1795610000000,
@@ -16,4 +17,5 @@ export const enrichmentMigrations = [
   OpenSetsInDoubt1795720000000,
   TicketCustomFields1795730000000,
   RequesterEmailOrder1795740000000,
+  RequesterLookups1795750000000,
 ];
