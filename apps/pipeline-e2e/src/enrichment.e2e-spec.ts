@@ -119,7 +119,7 @@ describe('end to end: simulator → gateway → Kafka → enrichment → Postgre
     console.log(`reconciliation pass: ${JSON.stringify(pass)}`);
     await caughtUp();
     // Every lookup, also those the batches' own resolution may still be working on.
-    await runtime.resolver.resolvePending(Date.now() + LOOKUP_GRACE_MS);
+    await runtime.resolver.resolvePending(LOOKUP_GRACE_MS);
 
     const truth = sim.truth.allTickets();
     let compared = 0;

@@ -162,11 +162,12 @@ export class EnrichmentRuntime implements ServiceRuntime {
         this.logger.warn({ msg: 'change feed lost its connection; reconnecting', error: error.message }),
     );
     await this.feed.start();
-    // The sweep: lookups the batches' own resolution left (failed, died, no email yet); never beside that resolution.
+    // The sweep: lookups the batches' own resolution left (failed, died, no email yet), after their grace.
     this.every(2_000, async () => {
-      await this.resolving;
       if ((await this.resolver.resolvePending()) > 0) this.publisher.wake();
     });
+    // The safety net, a scan of every ticket: at start and every 10 minutes (the re-ask interval), not every sweep.
+    this.every(600_000, () => this.resolver.recordMissedLookups().then(() => undefined), 0);
     // The first pass starts at once: after a start, reads must not wait an interval for what webhooks missed.
     if (config.RECONCILE_INTERVAL_SECONDS > 0)
       this.every(config.RECONCILE_INTERVAL_SECONDS * 1000, () => this.reconcile().then(() => undefined), 0);

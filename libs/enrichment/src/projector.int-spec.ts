@@ -316,14 +316,9 @@ describe('EnrichmentProjector against real Postgres', () => {
     };
     // The batch records both lookups and leaves them to its own consumer for a while before a sweep takes them.
     expect(outcome.lookups.sort()).toEqual(['901', '902']);
-    let now = Date.now();
-    const resolver = new RequesterResolver(db, zendesk as never, projector, {
-      askAgainAfterMs: 60_000,
-      now: () => now,
-    });
+    const resolver = new RequesterResolver(db, zendesk as never, projector, { askAgainAfterMs: 60_000 });
     expect(await resolver.resolvePending()).toBe(0);
-    now += LOOKUP_GRACE_MS + 1;
-    expect(await resolver.resolvePending()).toBe(1);
+    expect(await resolver.resolvePending(LOOKUP_GRACE_MS + 5_000)).toBe(1);
     const [row] = await db.query(
       `SELECT email_normalized FROM zendesk_requesters WHERE requester_id = '902'`,
     );
@@ -331,9 +326,8 @@ describe('EnrichmentProjector against real Postgres', () => {
 
     // The phone-only user gains an email: asked again once the pause is over, never given up on.
     phoneOnly = false;
-    expect(await resolver.resolvePending()).toBe(0);
-    now += 60_001;
-    expect(await resolver.resolvePending()).toBe(1);
+    expect(await resolver.resolvePending(LOOKUP_GRACE_MS + 5_000)).toBe(0);
+    expect(await resolver.resolvePending(65_000)).toBe(1);
     const [later] = await db.query(
       `SELECT email_normalized FROM zendesk_requesters WHERE requester_id = '901'`,
     );
@@ -341,6 +335,39 @@ describe('EnrichmentProjector against real Postgres', () => {
     expect(await db.query(`SELECT * FROM requester_lookups WHERE requester_id IN ('901', '902')`)).toEqual(
       [],
     );
+  });
+
+  it('finds lookups no batch recorded (a previous version projected the ticket), and a failing call holds back no other', async () => {
+    // As a pod of the previous version stores a ticket: no lookup; and a lookup left for a requester resolved since.
+    await projector.applyTicketBatch(batchOf('missed', [created(38_900)], '1'));
+    await db.query(`DELETE FROM requester_lookups`);
+    await db.query(`UPDATE tickets SET requester_id = '921' WHERE ticket_id = $1`, [
+      created(38_900).ticketId,
+    ]);
+    await db.query(
+      `INSERT INTO zendesk_requesters (requester_id, email_normalized) VALUES ('922', 'x@example.com')`,
+    );
+    await db.query(`INSERT INTO requester_lookups (requester_id) VALUES ('922')`);
+    const failing = {
+      showManyUsers: async () => {
+        throw new Error('Zendesk answered 500');
+      },
+    };
+    const resolver = new RequesterResolver(db, failing as never, projector, { retryAfterMs: 60_000 });
+    expect(await resolver.recordMissedLookups()).toBeGreaterThanOrEqual(1);
+    const lookups = async () =>
+      (
+        await db.query(
+          `SELECT requester_id FROM requester_lookups WHERE requester_id IN ('921', '922') ORDER BY 1`,
+        )
+      ).map((r: { requester_id: string }) => r.requester_id);
+    expect(await lookups()).toEqual(['921']);
+    // The failed call defers what it asked for, so the next sweep reads the lookups behind them.
+    await expect(resolver.resolvePending()).rejects.toThrow('500');
+    expect(
+      await db.query(`SELECT 1 FROM requester_lookups WHERE ask_after <= now() + interval '30 seconds'`),
+    ).toEqual([]);
+    expect(await lookups()).toEqual(['921']);
   });
 
   it("records a lookup only for a requester whose email is unknown, and a trigger's email settles it", async () => {

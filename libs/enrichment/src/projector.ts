@@ -83,7 +83,7 @@ export class EnrichmentProjector {
     const lookups = await noteRequesterLookups(
       manager,
       [...changed.values()].flatMap((row) => row.requesterId ?? []),
-      new Date(Date.now() + LOOKUP_GRACE_MS),
+      LOOKUP_GRACE_MS,
     );
     await markOpenSetChanges(manager, {
       // Open sets hold open tickets by requester: a change that moves neither cannot change any set.

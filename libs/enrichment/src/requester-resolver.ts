@@ -1,34 +1,38 @@
 import type { DataSource } from 'typeorm';
 import type { ZendeskClient } from '@ticketflow/zendesk';
 import type { EnrichmentProjector } from './projector';
-import { deferRequesterLookups, dueRequesterLookups } from './store';
+import { deferRequesterLookups, dueRequesterLookups, reconcileRequesterLookups } from './store';
 
 /**
  * Event webhooks name a ticket's requester by id only; this resolves ids to emails through the Zendesk Users API
  * (100 per call, within the client's rate budget) so tickets attach to their users. What is to be resolved is the
- * `requester_lookups` table, filled by the projection: a batch's consumer resolves its new lookups at once, and a
- * sweep takes whatever is left (a failed call, a process that died, a user without an email yet).
+ * `requester_lookups` table, filled by the projection: a batch's consumer resolves its new lookups at once, a sweep
+ * takes whatever is left (a failed call, a process that died, a user without an email yet), and a rare scan of every
+ * ticket records what no batch did.
  */
 export class RequesterResolver {
   constructor(
     private readonly db: DataSource,
     private readonly zendesk: ZendeskClient,
     private readonly projector: EnrichmentProjector,
-    private readonly options: { askAgainAfterMs?: number; now?: () => number } = {},
+    private readonly options: { askAgainAfterMs?: number; retryAfterMs?: number } = {},
   ) {}
 
-  private now(): number {
-    return (this.options.now ?? Date.now)();
-  }
-
-  /** Resolves every lookup due by `dueBy` (now by default); returns how many requesters were resolved. */
-  async resolvePending(dueBy = this.now()): Promise<number> {
+  /**
+   * Resolves every lookup due within `aheadMs` from now (0: due now); returns how many requesters were resolved.
+   * Each requester is asked once per call, however soon it falls due again.
+   */
+  async resolvePending(aheadMs = 0): Promise<number> {
+    const asked = new Set<string>();
     let resolved = 0;
     for (;;) {
       // Each round resolves or defers what it read, so the next reads others.
-      const ids = await dueRequesterLookups(this.db.manager, new Date(dueBy), 100);
+      const ids = (await dueRequesterLookups(this.db.manager, aheadMs, 100 + asked.size)).filter(
+        (id) => !asked.has(id),
+      );
       if (ids.length === 0) return resolved;
-      resolved += await this.resolve(ids);
+      for (const id of ids.slice(0, 100)) asked.add(id);
+      resolved += await this.resolve(ids.slice(0, 100));
     }
   }
 
@@ -40,18 +44,32 @@ export class RequesterResolver {
     return resolved;
   }
 
+  /** Lookups no batch recorded, found by a scan of every ticket (see reconcileRequesterLookups); returns how many. */
+  recordMissedLookups(): Promise<number> {
+    return reconcileRequesterLookups(this.db.manager);
+  }
+
   /** One Users API call for up to 100 ids; those Zendesk gives no email are asked for again later. */
   private async resolve(ids: string[]): Promise<number> {
-    // Zendesk users of phone, messaging or social channels have `email: null`: they match no company user.
-    const users = (await this.zendesk.showManyUsers(ids)).filter(
-      (u) => typeof (u.email as unknown) === 'string' && u.email !== '',
-    );
+    let users: Awaited<ReturnType<ZendeskClient['showManyUsers']>>;
+    try {
+      // Zendesk users of phone, messaging or social channels have `email: null`: they match no company user.
+      users = (await this.zendesk.showManyUsers(ids)).filter(
+        (u) => typeof (u.email as unknown) === 'string' && u.email !== '',
+      );
+    } catch (error) {
+      // Asked again after a pause, so a call that keeps failing never holds back the lookups behind it.
+      await deferRequesterLookups(this.db.manager, ids, this.options.retryAfterMs ?? 30_000).catch(
+        () => undefined,
+      );
+      throw error;
+    }
     const found = new Set(users.map((u) => String(u.id)));
     // A user may gain an email later (or was deleted): asked again, never given up on.
     await deferRequesterLookups(
       this.db.manager,
       ids.filter((id) => !found.has(id)),
-      new Date(this.now() + (this.options.askAgainAfterMs ?? 600_000)),
+      this.options.askAgainAfterMs ?? 600_000,
     );
     await this.projector.addRequesters(users.map((u) => ({ requesterId: String(u.id), email: u.email })));
     return users.length;

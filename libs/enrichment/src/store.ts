@@ -154,52 +154,72 @@ export async function upsertRequesters(manager: EntityManager, requesters: Reque
 
 /**
  * Records the requesters among these (a batch's) whose email is not known and not yet looked for, to be asked for
- * from `askAfter` on; returns them (their lookups are new).
+ * `graceMs` from now on (the database's clock, shared by every replica); returns them (their lookups are new).
  */
 export async function noteRequesterLookups(
   manager: EntityManager,
   requesterIds: string[],
-  askAfter: Date,
+  graceMs: number,
 ): Promise<string[]> {
   if (requesterIds.length === 0) return [];
   // Only what no committed transaction recorded yet; nothing here waits for another transaction. OFFSET 0: one
   // index probe per id, never a hash join over every requester, whatever the planner guesses without statistics.
   const rows: { requester_id: string }[] = await manager.query(
     `INSERT INTO requester_lookups (requester_id, ask_after)
-     SELECT DISTINCT id, $2::timestamptz FROM unnest($1::text[]) AS id
+     SELECT DISTINCT id, now() + $2 * interval '1 millisecond' FROM unnest($1::text[]) AS id
       WHERE NOT EXISTS (SELECT 1 FROM zendesk_requesters r WHERE r.requester_id = id OFFSET 0)
         AND NOT EXISTS (SELECT 1 FROM requester_lookups l WHERE l.requester_id = id OFFSET 0)
      RETURNING requester_id`,
-    [requesterIds, askAfter],
+    [requesterIds, graceMs],
   );
   return rows.map((r) => r.requester_id);
 }
 
-/** Requesters to look up whose time to ask has come by `dueBy`, longest waiting first. */
+/** Requesters to look up whose time to ask comes within `aheadMs` from now, longest waiting first. */
 export async function dueRequesterLookups(
   manager: EntityManager,
-  dueBy: Date,
+  aheadMs: number,
   limit: number,
 ): Promise<string[]> {
   const rows: { requester_id: string }[] = await manager.query(
-    `SELECT requester_id FROM requester_lookups WHERE ask_after <= $1
+    `SELECT requester_id FROM requester_lookups WHERE ask_after <= now() + $1 * interval '1 millisecond'
       GROUP BY requester_id ORDER BY min(ask_after), requester_id LIMIT $2`,
-    [dueBy, limit],
+    [aheadMs, limit],
   );
   return rows.map((r) => r.requester_id);
 }
 
-/** Zendesk gave these requesters no email (yet): they are asked for again from `askAfter` on. */
+/** These requesters are asked for again `afterMs` from now (Zendesk gave no email yet, or the call failed). */
 export async function deferRequesterLookups(
   manager: EntityManager,
   requesterIds: string[],
-  askAfter: Date,
+  afterMs: number,
 ): Promise<void> {
   if (requesterIds.length === 0) return;
-  await manager.query(`UPDATE requester_lookups SET ask_after = $2 WHERE requester_id = ANY($1)`, [
-    [...requesterIds].sort(),
-    askAfter,
-  ]);
+  await manager.query(
+    `UPDATE requester_lookups SET ask_after = now() + $2 * interval '1 millisecond' WHERE requester_id = ANY($1)`,
+    [[...requesterIds].sort(), afterMs],
+  );
+}
+
+/**
+ * The safety net, a scan of every ticket: records lookups no batch recorded (tickets a previous version projected,
+ * during a rolling deploy or after a rollback) and drops lookups of requesters whose email is stored meanwhile.
+ * Returns how many lookups it recorded.
+ */
+export async function reconcileRequesterLookups(manager: EntityManager): Promise<number> {
+  await manager.query(
+    `DELETE FROM requester_lookups l USING zendesk_requesters r WHERE r.requester_id = l.requester_id`,
+  );
+  const rows: unknown[] = await manager.query(
+    `INSERT INTO requester_lookups (requester_id)
+     SELECT DISTINCT t.requester_id FROM tickets t
+      WHERE t.requester_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM zendesk_requesters r WHERE r.requester_id = t.requester_id)
+        AND NOT EXISTS (SELECT 1 FROM requester_lookups l WHERE l.requester_id = t.requester_id)
+     RETURNING requester_id`,
+  );
+  return rows.length;
 }
 
 export interface OpenTicketsSummary {
