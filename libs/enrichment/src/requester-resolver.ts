@@ -27,12 +27,12 @@ export class RequesterResolver {
     let resolved = 0;
     for (;;) {
       // Each round resolves or defers what it read, so the next reads others.
-      const ids = (await dueRequesterLookups(this.db.manager, aheadMs, 100 + asked.size)).filter(
-        (id) => !asked.has(id),
-      );
+      const ids = (await dueRequesterLookups(this.db.manager, aheadMs, 100 + asked.size))
+        .filter((id) => !asked.has(id))
+        .slice(0, 100);
       if (ids.length === 0) return resolved;
-      for (const id of ids.slice(0, 100)) asked.add(id);
-      resolved += await this.resolve(ids.slice(0, 100));
+      for (const id of ids) asked.add(id);
+      resolved += await this.resolve(ids);
     }
   }
 

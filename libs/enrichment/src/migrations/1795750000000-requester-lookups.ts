@@ -15,11 +15,8 @@ export const RequesterLookups1795750000000 = sqlMigration('RequesterLookups17957
      )`,
     `CREATE INDEX IF NOT EXISTS requester_lookups_requester ON requester_lookups (requester_id)`,
     `CREATE INDEX IF NOT EXISTS requester_lookups_due ON requester_lookups (ask_after)`,
-    // Tickets stored before this version whose requester is still unknown: asked for at once.
-    `INSERT INTO requester_lookups (requester_id)
-       SELECT DISTINCT t.requester_id FROM tickets t
-        WHERE t.requester_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM zendesk_requesters r WHERE r.requester_id = t.requester_id)`,
+    // Tickets stored before this version whose requester is still unknown: the service's scan at start records them
+    // (reconcileRequesterLookups), as it does what a previous version's pod leaves later.
   ],
   down: [`DROP TABLE requester_lookups`],
 });
